@@ -1,0 +1,176 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the zoomops.provisioning collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type  # pylint: disable=invalid-name
+
+DOCUMENTATION = r'''
+---
+module: zoom_user_info
+short_description: Export the Zoom users of an account as the desired-state list of zoom_user_sync
+version_added: 0.1.0
+description:
+  - Reads the account in bulk (C(GET /v2/users) for each status, 300 a page; C(GET /v2/phone/users), calling plans and
+    sites when O(include_phone=true)) and returns its users in the format of the O(zoomops.provisioning.zoom_user_sync#module:users)
+    option, so a team can adopt an existing account by saving the result to a YAML file instead of retyping it.
+  - Each user has C(email), C(first_name), C(last_name), C(display_name) (only when it differs from the names), C(type)
+    (V(basic) or V(licensed)), C(active=false) for deactivated users and a C(phone) block (C(site), C(extension_number),
+    C(calling_plans) names, C(phone_numbers)) for Zoom Phone users.
+  - Read-only. Filters (O(domains), O(emails), O(status)) and a JMESPath O(query) select what comes back.
+author:
+  - ZoomOps maintainers (@zoomops)
+extends_documentation_fragment:
+  - zoomops.provisioning.zoom
+  - zoomops.provisioning.zoom.actiongroup
+  - zoomops.provisioning.zoom.info
+options:
+  domains:
+    description: Only users whose email domain is one of these.
+    type: list
+    elements: str
+    default: []
+  emails:
+    description: Only these users (emails, compared case-insensitively).
+    type: list
+    elements: str
+    default: []
+  status:
+    description: Which users to read. Pending users are invitations that have not been accepted yet.
+    type: list
+    elements: str
+    choices: [active, inactive, pending]
+    default: [active, inactive, pending]
+  include_phone:
+    description: Read the Zoom Phone setup too (three more list reads) and add the C(phone) block.
+    type: bool
+    default: true
+  query:
+    description:
+      - A JMESPath expression applied to the list of exported users; its answer is returned in RV(query_result)
+        instead of RV(users).
+      - For example V([?phone].email) (users with a phone) or V([?phone.site=='Main Site']).
+    type: str
+requirements:
+  - jmespath (Python library), only for O(query)
+seealso:
+  - module: zoomops.provisioning.zoom_user_sync
+'''
+
+EXAMPLES = r'''
+- name: Adopt an existing account - write its users as the desired state
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Export the users of example.com
+      zoomops.provisioning.zoom_user_info:
+        domains: [example.com]
+      register: account
+
+    - name: Save them where zoom_user_sync will read them
+      ansible.builtin.copy:
+        content: "{{ account.users | to_nice_yaml(indent=2, sort_keys=false) }}"
+        dest: zoom/users.yml
+        mode: "0644"
+
+- name: Emails of the users of one site
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Query
+      zoomops.provisioning.zoom_user_info:
+        query: "[?phone.site=='Main Site'].email"
+      register: main_site
+'''
+
+RETURN = r'''
+users:
+  description:
+    - The users, sorted by email, in the format of the O(zoomops.provisioning.zoom_user_sync#module:users) option.
+  returned: when O(query) is not set
+  type: list
+  elements: dict
+  sample:
+    - email: ada@example.com
+      first_name: Ada
+      last_name: Lovelace
+      type: licensed
+      phone:
+        site: Main Site
+        extension_number: "1001"
+        calling_plans: [US/CA Unlimited Calling Plan]
+        phone_numbers: ["+14155550101"]
+count:
+  description: Number of users exported (before O(query)).
+  returned: always
+  type: int
+  sample: 42
+query_result:
+  description: The answer of O(query) applied to the exported users.
+  returned: when O(query) is set
+  type: raw
+'''
+
+import traceback
+
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.zoomops.provisioning.plugins.module_utils._errors import ZoomError
+from ansible_collections.zoomops.provisioning.plugins.module_utils._module import ZoomModule
+from ansible_collections.zoomops.provisioning.plugins.module_utils._sync import export_users, read_account
+
+try:
+    import jmespath
+    HAS_JMESPATH = True
+    JMESPATH_IMPORT_ERROR = None
+except ImportError:
+    jmespath = None  # pylint: disable=invalid-name
+    HAS_JMESPATH = False
+    JMESPATH_IMPORT_ERROR = traceback.format_exc()
+
+
+def main():
+    module = ZoomModule(
+        argument_spec=dict(
+            domains=dict(type='list', elements='str', default=[]),
+            emails=dict(type='list', elements='str', default=[]),
+            status=dict(type='list', elements='str', default=['active', 'inactive', 'pending'],
+                        choices=['active', 'inactive', 'pending']),
+            include_phone=dict(type='bool', default=True),
+            query=dict(type='str'),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    if params['query'] and not HAS_JMESPATH:
+        module.fail_json(msg=missing_required_lib('jmespath'), exception=JMESPATH_IMPORT_ERROR)
+    statuses = tuple(s for s in ('active', 'inactive', 'pending') if s in (params['status'] or []))
+    if not statuses:
+        module.fail_json(msg='status must name at least one of active, inactive, pending.')
+    result = dict(changed=False)
+    client = module.client
+    try:
+        with ThreadPoolExecutor(max_workers=8) as executor:
+            snap = read_account(client, executor, phone=params['include_phone'], statuses=statuses)
+    except ZoomError as exc:
+        module.fail_from_error(exc, **result)
+    users = export_users(snap, domains=params['domains'], emails=params['emails'], statuses=statuses)
+    result['count'] = len(users)
+    if params['query']:
+        try:
+            result['query_result'] = jmespath.search(params['query'], users)
+        except jmespath.exceptions.JMESPathError as exc:
+            module.fail_json(msg='query: %r is not a valid JMESPath expression: %s. See https://jmespath.org for the syntax '
+                                 "(quote strings, e.g. [?type=='licensed'].email)." % (params['query'], exc), **result)
+    else:
+        result['users'] = users
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

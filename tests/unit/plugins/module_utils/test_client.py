@@ -1,0 +1,893 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the zoomops.provisioning collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""ZoomClient against a real local HTTP stub (tests/unit/conftest.py)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type  # pylint: disable=invalid-name
+
+import datetime
+import os
+import re
+import socket
+import threading
+
+from json import dumps as json_dumps
+
+import pytest
+
+from ansible_collections.zoomops.provisioning.plugins.module_utils import _client
+from ansible_collections.zoomops.provisioning.plugins.module_utils._client import (
+    COLLECTION_VERSION,
+    RateBudget,
+    ZoomClient,
+    encode_query,
+    parse_rate_limit_reset,
+    parse_retry_after,
+    quote_path,
+    rate_family,
+    rate_label,
+)
+from ansible_collections.zoomops.provisioning.plugins.module_utils._errors import (
+    ZoomAPIError,
+    ZoomAuthError,
+    ZoomConfigError,
+    ZoomConnectionError,
+    ZoomError,
+    ZoomRateLimitError,
+    ZoomUncertainWriteError,
+)
+
+# pylint: disable=redefined-outer-name
+
+
+def _iso_in(seconds):
+    when = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=seconds)
+    return when.strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
+def _closed_port():
+    sock = socket.socket()
+    sock.bind(('127.0.0.1', 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+def _positive_sleeps(clock):
+    return [s for s in clock.sleeps if s > 0]
+
+
+# --------------------------------------------------------------------------- token
+
+def test_token_fetched_once_for_many_calls(zoom_stub, make_client):
+    zoom_stub.reply('GET', '/v2/users/a@example.com', json={'id': 'u1'}, times=None)
+    client = make_client()
+    for dummy in range(10):
+        assert client.get('/v2/users/a@example.com') == {'id': 'u1'}
+    assert len(zoom_stub.token_requests) == 1
+    assert len(zoom_stub.api_requests) == 10
+    assert client.stats['token_fetches'] == 1
+    assert client.stats['calls'] == 10
+    token_request = zoom_stub.token_requests[0]
+    assert token_request.form() == {'grant_type': 'account_credentials', 'account_id': zoom_stub.account_id}
+    assert token_request.headers['Content-Type'].startswith('application/x-www-form-urlencoded')
+    assert token_request.headers['Authorization'].startswith('Basic ')
+    assert token_request.query == ''  # parameters go in the form body, not the query string
+    assert zoom_stub.api_requests[0].headers['Authorization'] == 'Bearer stub-token-1'
+    assert zoom_stub.api_requests[0].headers['User-Agent'] == 'zoomops.provisioning/%s' % COLLECTION_VERSION
+
+
+def test_token_fetch_is_thread_safe(zoom_stub, make_client):
+    zoom_stub.reply('GET', '/v2/users/a@example.com', json={'id': 'u1'}, times=None)
+    client = make_client()
+    barrier = threading.Barrier(12)
+    errors = []
+
+    def worker():
+        barrier.wait()
+        try:
+            client.get('/v2/users/a@example.com')
+        except Exception as exc:  # pylint: disable=broad-except
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for dummy in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert len(zoom_stub.token_requests) == 1
+    assert client.stats['calls'] == 12
+
+
+def test_token_refetched_once_on_401_code_124(zoom_stub, make_client):
+    zoom_stub.reply('GET', '/v2/users/a@example.com', json={'id': 'u1'}, times=None)
+    client = make_client()
+    client.get('/v2/users/a@example.com')
+    zoom_stub.expire_tokens()
+    assert client.get('/v2/users/a@example.com') == {'id': 'u1'}
+    assert len(zoom_stub.token_requests) == 2
+    assert [r.bearer for r in zoom_stub.api_requests] == ['stub-token-1', 'stub-token-1', 'stub-token-2']
+
+
+def test_second_401_is_an_error(zoom_stub, make_client):
+    zoom_stub.check_auth = False
+    zoom_stub.reply('GET', '/v2/users/a@example.com', status=401, json={'code': 124, 'message': 'Access token is expired.'}, times=None)
+    client = make_client()
+    with pytest.raises(ZoomAPIError) as info:
+        client.get('/v2/users/a@example.com')
+    assert info.value.status == 401
+    assert info.value.code == 124
+    assert 'even after a new token was fetched' in str(info.value)
+    assert len(zoom_stub.token_requests) == 2
+    assert len(zoom_stub.api_requests) == 2
+
+
+def test_401_with_other_code_is_not_retried(zoom_stub, make_client):
+    zoom_stub.reply('GET', '/v2/users/a@example.com', status=401, json={'code': 200, 'message': 'Invalid api key or secret.'})
+    client = make_client()
+    with pytest.raises(ZoomAPIError) as info:
+        client.get('/v2/users/a@example.com')
+    assert info.value.code == 200
+    assert len(zoom_stub.token_requests) == 1
+    assert len(zoom_stub.api_requests) == 1
+
+
+def test_token_refetched_before_it_expires(zoom_stub, make_client, fake_clock):
+    zoom_stub.token_ttl = 120  # refreshed 60 s before Zoom's expiry
+    zoom_stub.reply('GET', '/v2/users/a@example.com', json={}, times=None)
+    client = make_client(clock=fake_clock.time)
+    client.get('/v2/users/a@example.com')
+    fake_clock.advance(59)
+    client.get('/v2/users/a@example.com')
+    assert len(zoom_stub.token_requests) == 1
+    fake_clock.advance(2)
+    client.get('/v2/users/a@example.com')
+    assert len(zoom_stub.token_requests) == 2
+    assert [r.bearer for r in zoom_stub.api_requests] == ['stub-token-1', 'stub-token-1', 'stub-token-2']
+
+
+def test_concurrent_401s_refetch_the_token_once(zoom_stub, make_client):
+    zoom_stub.reply('GET', '/v2/users/a@example.com', json={}, times=None)
+    client = make_client()
+    client.get('/v2/users/a@example.com')
+    zoom_stub.expire_tokens()
+    barrier = threading.Barrier(8)
+    errors = []
+
+    def worker():
+        barrier.wait()
+        try:
+            client.get('/v2/users/a@example.com')
+        except Exception as exc:  # pylint: disable=broad-except
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for dummy in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert len(zoom_stub.token_requests) == 2
+
+
+def test_token_refused_shows_reason_not_secret(zoom_stub, make_client):
+    client = make_client(client_secret='wrong-%s' % zoom_stub.client_secret)
+    with pytest.raises(ZoomAuthError) as info:
+        client.get('/v2/users/a@example.com')
+    exc = info.value
+    assert exc.status == 400
+    assert 'Invalid client_id or client_secret' in str(exc)
+    assert 'invalid_client' in str(exc)
+    assert 'ZOOM_CLIENT_SECRET' in str(exc)
+    for text in (str(exc), repr(exc), json_dumps(exc.to_dict())):
+        assert zoom_stub.client_secret not in text
+    assert not zoom_stub.api_requests
+
+
+def test_token_endpoint_that_echoes_the_secret_is_scrubbed(zoom_stub, make_client):
+    zoom_stub.reply('POST', '/oauth/token', status=400, json={'reason': 'bad secret %s' % zoom_stub.client_secret, 'error': 'invalid_client'})
+    client = make_client()
+    with pytest.raises(ZoomAuthError) as info:
+        client.get('/v2/users/a@example.com')
+    for text in (str(info.value), repr(info.value), json_dumps(info.value.to_dict())):
+        assert zoom_stub.client_secret not in text
+    assert '********' in str(info.value)
+
+
+def test_wrong_oauth_url_says_so(zoom_stub, make_client):
+    zoom_stub.reply('POST', '/wrong/token', status=404, body=b'<html><title>Not Found</title></html>', content_type='text/html')
+    client = make_client(oauth_url=zoom_stub.url + '/wrong/token')
+    with pytest.raises(ZoomAuthError) as info:
+        client.get('/v2/users/a@example.com')
+    assert 'oauth_url looks wrong' in str(info.value)
+    assert 'https://zoom.us/oauth/token' in str(info.value)
+
+
+def test_token_endpoint_5xx_is_retried(zoom_stub, make_client, fake_clock):
+    zoom_stub.reply('POST', '/oauth/token', status=503, json={'error': 'down'})
+    zoom_stub.reply('GET', '/v2/users/a@example.com', json={'id': 'u1'})
+    client = make_client()
+    assert client.get('/v2/users/a@example.com') == {'id': 'u1'}
+    assert len(zoom_stub.token_requests) == 2
+    assert len(_positive_sleeps(fake_clock)) == 1
+
+
+def test_on_token_callback_receives_each_token(zoom_stub, make_client):
+    seen = []
+    zoom_stub.reply('GET', '/v2/users/a@example.com', json={}, times=None)
+    client = make_client(on_token=seen.append)
+    client.get('/v2/users/a@example.com')
+    zoom_stub.expire_tokens()
+    client.get('/v2/users/a@example.com')
+    assert seen == ['stub-token-1', 'stub-token-2']
+
+
+# ----------------------------------------------------------------------- 429
+
+def test_429_retry_after_seconds(zoom_stub, make_client, fake_clock):
+    zoom_stub.reply('GET', '/v2/users', status=429, json={'code': 429, 'message': 'You have reached the maximum per-second rate limit for this API.'},
+                    headers={'Retry-After': '3', 'X-RateLimit-Type': 'QPS', 'X-RateLimit-Category': 'Medium'})
+    zoom_stub.reply('GET', '/v2/users', json={'users': []})
+    client = make_client()
+    assert client.get('/v2/users') == {'users': []}
+    assert _positive_sleeps(fake_clock) == [3.0]
+    stats = client.stats
+    assert stats['throttled'] == 1 and stats['throttled_429'] == 1
+    assert stats['retries'] == 1
+    assert stats['calls'] == 2
+
+
+def test_429_lower_case_rate_limit_reset_header(zoom_stub, make_client, fake_clock):
+    zoom_stub.reply('GET', '/v2/users', status=429, json={'code': 429, 'message': 'slow down'},
+                    headers={'x-ratelimit-type': 'QPS', 'x-ratelimit-reset': '2'})
+    zoom_stub.reply('GET', '/v2/users', json={'users': []})
+    client = make_client()
+    client.get('/v2/users')
+    assert _positive_sleeps(fake_clock) == [2.0]
+
+
+def test_429_retry_after_iso_date(zoom_stub, make_client, fake_clock):
+    zoom_stub.reply('GET', '/v2/users', status=429, json={'code': 429, 'message': 'slow down'}, headers={'Retry-After': _iso_in(6)})
+    zoom_stub.reply('GET', '/v2/users', json={'users': []})
+    client = make_client()
+    client.get('/v2/users')
+    waits = _positive_sleeps(fake_clock)
+    assert len(waits) == 1 and 3.0 <= waits[0] <= 6.5
+
+
+def test_429_without_headers_uses_capped_backoff(zoom_stub, make_client, fake_clock):
+    zoom_stub.reply('GET', '/v2/users', status=429, json={'code': 429, 'message': 'slow down'}, times=3)
+    zoom_stub.reply('GET', '/v2/users', json={'users': []})
+    client = make_client(backoff_base=1.0, backoff_cap=1.5)
+    client.get('/v2/users')
+    waits = _positive_sleeps(fake_clock)
+    assert len(waits) == 3
+    assert all(0.25 <= wait <= 1.5 for wait in waits)
+
+
+def test_daily_429_far_away_fails_at_once(zoom_stub, make_client, fake_clock):
+    zoom_stub.reply('POST', '/v2/users', status=429,
+                    json={'code': 429, 'message': 'You have reached the maximum daily rate limit for this API. Refer to the response header.'},
+                    headers={'X-RateLimit-Type': 'Daily-limit', 'X-RateLimit-Category': 'Light', 'Retry-After': _iso_in(5 * 3600)})
+    client = make_client()
+    with pytest.raises(ZoomRateLimitError) as info:
+        client.post('/v2/users', json={'action': 'create', 'user_info': {'email': 'a@example.com', 'type': 1}})
+    exc = info.value
+    assert 'daily rate limit' in str(exc)
+    assert 'Rerun after that time' in str(exc)
+    assert exc.retry_after > 4 * 3600
+    assert exc.limit_type == 'Daily-limit'
+    assert exc.to_dict()['status'] == 429
+    assert len(zoom_stub.api_requests) == 1
+    assert not _positive_sleeps(fake_clock)
+
+
+def test_daily_429_without_retry_after_fails_at_once(zoom_stub, make_client, fake_clock):
+    zoom_stub.reply('GET', '/v2/users', status=429, json={'code': 429, 'message': 'You have reached the maximum daily rate limit for this API.'},
+                    headers={'x-ratelimit-category': 'Light', 'x-ratelimit-limit': '6000'})
+    client = make_client()
+    with pytest.raises(ZoomRateLimitError) as info:
+        client.get('/v2/users')
+    assert 'did not say when' in str(info.value)
+    assert len(zoom_stub.api_requests) == 1
+    assert not _positive_sleeps(fake_clock)
+
+
+def test_429_retries_used_up(zoom_stub, make_client):
+    zoom_stub.reply('GET', '/v2/users', status=429, json={'code': 429, 'message': 'slow down'}, headers={'Retry-After': '1'}, times=None)
+    client = make_client(max_retries=2)
+    with pytest.raises(ZoomRateLimitError) as info:
+        client.get('/v2/users')
+    assert info.value.status == 429
+    assert len(zoom_stub.api_requests) == 3
+
+
+def test_post_is_retried_on_429(zoom_stub, make_client):
+    zoom_stub.reply('POST', '/v2/users', status=429, json={'code': 429, 'message': 'slow down'}, headers={'Retry-After': '1'})
+    zoom_stub.reply('POST', '/v2/users', status=201, json={'id': 'new'})
+    client = make_client()
+    assert client.post('/v2/users', json={'action': 'create'}) == {'id': 'new'}
+    assert len(zoom_stub.api_requests) == 2
+    assert zoom_stub.api_requests[1].json() == {'action': 'create'}
+
+
+# ----------------------------------------------------------------------- 5xx, connections
+
+def test_5xx_retried_for_get(zoom_stub, make_client, fake_clock):
+    zoom_stub.reply('GET', '/v2/users/a@example.com', status=503, body=b'', times=2)
+    zoom_stub.reply('GET', '/v2/users/a@example.com', json={'id': 'u1'})
+    client = make_client()
+    assert client.get('/v2/users/a@example.com') == {'id': 'u1'}
+    assert len(zoom_stub.api_requests) == 3
+    assert len(_positive_sleeps(fake_clock)) == 2
+    assert all(wait <= 30 for wait in fake_clock.sleeps)
+
+
+def test_5xx_retries_used_up_for_get(zoom_stub, make_client):
+    zoom_stub.reply('GET', '/v2/users/a@example.com', status=500, json={'code': 500, 'message': 'Internal error'}, times=None)
+    client = make_client(max_retries=3)
+    with pytest.raises(ZoomAPIError) as info:
+        client.get('/v2/users/a@example.com')
+    assert info.value.status == 500
+    assert info.value.is_server_error
+    assert len(zoom_stub.api_requests) == 4
+
+
+@pytest.mark.parametrize('method', ['PUT', 'PATCH', 'DELETE'])
+def test_5xx_retried_for_idempotent_writes(zoom_stub, make_client, method):
+    zoom_stub.reply(method, '/v2/users/u1', status=502, body=b'<html>bad gateway</html>', content_type='text/html')
+    zoom_stub.reply(method, '/v2/users/u1', status=204)
+    client = make_client()
+    assert client.request(method, '/v2/users/u1', json={'dept': 'x'}).status == 204
+    assert len(zoom_stub.api_requests) == 2
+
+
+def test_5xx_not_retried_for_post(zoom_stub, make_client):
+    zoom_stub.reply('POST', '/v2/users', status=500, json={'code': 500, 'message': 'Internal error'})
+    client = make_client()
+    with pytest.raises(ZoomUncertainWriteError) as info:
+        client.post('/v2/users', json={'action': 'create'})
+    exc = info.value
+    assert exc.method == 'POST' and exc.path == '/v2/users' and exc.status == 500
+    assert exc.to_dict()['uncertain'] is True
+    assert 'Look the object up' in str(exc)
+    assert len(zoom_stub.api_requests) == 1
+
+
+def test_connection_drop_on_post_is_uncertain(zoom_stub, make_client):
+    zoom_stub.reply('POST', '/v2/users', drop=True)
+    client = make_client()
+    with pytest.raises(ZoomUncertainWriteError):
+        client.post('/v2/users', json={'action': 'create'})
+    assert len(zoom_stub.api_requests) == 1
+
+
+def test_connection_drop_on_get_is_retried(zoom_stub, make_client):
+    zoom_stub.reply('GET', '/v2/users/a@example.com', drop=True)
+    zoom_stub.reply('GET', '/v2/users/a@example.com', json={'id': 'u1'})
+    client = make_client()
+    assert client.get('/v2/users/a@example.com') == {'id': 'u1'}
+    assert client.stats['retries'] == 1
+
+
+def test_read_timeout_get_retried_post_uncertain(zoom_stub, make_client):
+    zoom_stub.reply('GET', '/v2/users/a@example.com', json={'id': 'late'}, delay=1.0)
+    zoom_stub.reply('GET', '/v2/users/a@example.com', json={'id': 'u1'})
+    zoom_stub.reply('POST', '/v2/users', json={'id': 'late'}, delay=1.0)
+    client = make_client(timeout=0.3)
+    assert client.get('/v2/users/a@example.com') == {'id': 'u1'}
+    with pytest.raises(ZoomUncertainWriteError):
+        client.post('/v2/users', json={})
+
+
+def test_refused_connection_post_is_retried_then_names_api_url(zoom_stub, make_client, fake_clock):
+    dead = 'http://127.0.0.1:%d' % _closed_port()
+    client = make_client(api_url=dead, max_retries=2)
+    with pytest.raises(ZoomConnectionError) as info:
+        client.post('/v2/users', json={'action': 'create'})
+    text = str(info.value)
+    assert 'api_url=%s' % dead in text
+    assert 'ZOOM_API_URL' in text
+    assert '3 attempts' in text
+    assert len(_positive_sleeps(fake_clock)) == 2  # refused before sending: safe to retry even a POST
+
+
+def test_dns_failure_names_api_url(make_client):
+    client = make_client(api_url='http://zoom-api.invalid', max_retries=0)
+    with pytest.raises(ZoomConnectionError) as info:
+        client.get('/v2/users')
+    assert 'api_url=http://zoom-api.invalid' in str(info.value)
+
+
+def test_unreachable_oauth_url_names_oauth_url(make_client):
+    dead = 'http://127.0.0.1:%d/oauth/token' % _closed_port()
+    client = make_client(oauth_url=dead, max_retries=1)
+    with pytest.raises(ZoomConnectionError) as info:
+        client.get('/v2/users')
+    assert 'oauth_url=%s' % dead in str(info.value)
+    assert 'ZOOM_OAUTH_URL' in str(info.value)
+
+
+# ----------------------------------------------------------------------- bodies
+
+def test_empty_body_without_content_type_is_none(zoom_stub, make_client):
+    zoom_stub.reply('PATCH', '/v2/users/u1', status=204)
+    zoom_stub.reply('PUT', '/v2/users/u1/status', status=200, body=b'', content_type=None)
+    client = make_client()
+    assert client.patch('/v2/users/u1', json={'dept': 'x'}) is None
+    assert client.put('/v2/users/u1/status', json={'action': 'activate'}) is None
+    request = zoom_stub.api_requests[0]
+    assert request.json() == {'dept': 'x'}
+    assert request.headers['Content-Type'] == 'application/json'
+
+
+def test_scim_json_is_parsed_and_accept_header_sent(zoom_stub, make_client):
+    zoom_stub.reply('GET', '/scim2/Users/u1', body=b'{"id": "u1", "userName": "a@example.com"}', content_type='application/scim+json')
+    client = make_client()
+    assert client.get('/scim2/Users/u1') == {'id': 'u1', 'userName': 'a@example.com'}
+    assert zoom_stub.api_requests[0].headers['Accept'] == 'application/scim+json'
+
+
+def test_scim_error_becomes_api_error_with_detail(zoom_stub, make_client):
+    detail = 'User a@example.com not exist or not belong to this account.'
+    zoom_stub.reply('GET', '/scim2/Users', status=400, content_type='application/scim+json',
+                    body=json_dumps({'schemas': ['urn:ietf:params:scim:api:messages:2.0:Error'], 'detail': detail, 'status': 400}).encode())
+    client = make_client()
+    with pytest.raises(ZoomAPIError) as info:
+        client.get('/scim2/Users', params={'filter': 'userName eq a@example.com'})
+    assert info.value.code is None
+    assert info.value.message == detail
+    assert info.value.status == 400
+
+
+def test_validation_errors_are_in_message_and_dict(zoom_stub, make_client):
+    body = {'code': 300, 'message': 'Validation Failed.', 'errors': [{'field': 'user_info.email', 'message': 'Invalid field.'}]}
+    zoom_stub.reply('POST', '/v2/users', status=400, json=body)
+    client = make_client()
+    with pytest.raises(ZoomAPIError) as info:
+        client.post('/v2/users', json={})
+    assert 'user_info.email: Invalid field.' in str(info.value)
+    assert info.value.is_validation_error
+    result = info.value.to_dict()
+    assert result['errors'] == [{'field': 'user_info.email', 'message': 'Invalid field.'}]
+    assert result['code'] == 300 and result['method'] == 'POST' and result['path'] == '/v2/users'
+
+
+def test_not_found_helpers(zoom_stub, make_client):
+    zoom_stub.reply('GET', '/v2/users/x@example.com', status=404, json={'code': 1001, 'message': 'User does not exist: x@example.com.'})
+    zoom_stub.reply('GET', '/v2/nothing', status=404, json={'code': 2300, 'message': 'This API endpoint is not recognized.'})
+    client = make_client()
+    with pytest.raises(ZoomAPIError) as info:
+        client.get('/v2/users/x@example.com')
+    assert info.value.is_not_found and info.value.has_code(1001)
+    with pytest.raises(ZoomAPIError) as info:
+        client.get('/v2/nothing')
+    assert not info.value.is_not_found
+    assert 'api_url' in str(info.value)
+
+
+# ----------------------------------------------------------------------- base URL
+
+def test_html_404_from_wrong_base_url(zoom_stub, make_client):
+    zoom_stub.reply('GET', '/v2/users/a@example.com', status=404, body=b'<html><head><title>Page not found</title></head></html>',
+                    content_type='text/html; charset=utf-8')
+    client = make_client()
+    with pytest.raises(ZoomAPIError) as info:
+        client.get('/v2/users/a@example.com')
+    text = str(info.value)
+    assert 'api_url=%s looks wrong' % zoom_stub.url in text
+    assert 'text/html' in text and 'Page not found' in text
+    assert 'https://api.zoom.us' in text
+
+
+def test_html_200_from_wrong_base_url(zoom_stub, make_client):
+    zoom_stub.reply('GET', '/v2/users/a@example.com', body=b'<!doctype html><html>welcome</html>', content_type='text/html')
+    client = make_client()
+    with pytest.raises(ZoomAPIError) as info:
+        client.get('/v2/users/a@example.com')
+    assert 'looks wrong' in str(info.value)
+
+
+def test_redirect_is_reported_not_followed(zoom_stub, make_client):
+    zoom_stub.reply('POST', '/v2/users', status=301, headers={'Location': 'https://api.zoom.us/v2/users'})
+    client = make_client()
+    with pytest.raises(ZoomAPIError) as info:
+        client.post('/v2/users', json={})
+    assert 'redirect to https://api.zoom.us/v2/users' in str(info.value)
+    assert len(zoom_stub.api_requests) == 1
+
+
+@pytest.mark.parametrize('url', ['api.zoom.us', 'ftp://api.zoom.us', 'https://', 'https://api.zoom.us?x=1'])
+def test_invalid_api_url(url):
+    with pytest.raises(ZoomConfigError) as info:
+        ZoomClient('a', 'b', 'c', api_url=url)
+    assert 'api_url' in str(info.value)
+
+
+def test_api_url_trailing_v2_and_slash_are_dropped(zoom_stub, make_client):
+    zoom_stub.reply('GET', '/v2/users/a@example.com', json={'id': 'u1'})
+    client = make_client(api_url=zoom_stub.url + '/v2/')
+    assert client.api_url == zoom_stub.url
+    assert client.get('/v2/users/a@example.com') == {'id': 'u1'}
+
+
+def test_full_url_as_path_is_refused(make_client):
+    client = make_client()
+    with pytest.raises(ZoomConfigError):
+        client.get('https://api.zoom.us/v2/users')
+
+
+# ----------------------------------------------------------------------- encoding
+
+def test_plus_and_quotes_in_scim_filter(zoom_stub, make_client):
+    zoom_stub.reply('GET', '/scim2/Users', json={'totalResults': 0, 'Resources': []})
+    client = make_client()
+    client.get('/scim2/Users', params={'filter': 'userName eq "a+b@example.com"'})
+    request = zoom_stub.api_requests[0]
+    assert request.param('filter') == 'userName eq "a+b@example.com"'
+    assert '%2B' in request.query
+    assert '+' not in request.query
+    assert '%22' in request.query
+
+
+def test_plus_in_email_query_and_path(zoom_stub, make_client):
+    zoom_stub.reply('GET', '/v2/users/email', json={'existed_email': True})
+    zoom_stub.reply('GET', '/v2/users/a+b@example.com', json={'id': 'u1'})
+    client = make_client()
+    client.get('/v2/users/email', params={'email': 'a+b@example.com'})
+    client.get('/v2/users/' + quote_path('a+b@example.com'))
+    assert zoom_stub.api_requests[0].param('email') == 'a+b@example.com'
+    assert zoom_stub.api_requests[1].raw_path_only == '/v2/users/a+b@example.com'
+
+
+def test_quote_path():
+    assert quote_path('a+b@example.com') == 'a+b@example.com'
+    assert quote_path('a/b?c#d e%') == 'a%2Fb%3Fc%23d%20e%25'
+    assert quote_path(12345) == '12345'
+    with pytest.raises(ValueError):
+        quote_path(None)
+
+
+def test_encode_query():
+    assert encode_query({'a': True, 'b': False, 'c': None, 'd': 'x y+z'}) == 'a=true&b=false&d=x%20y%2Bz'
+    assert encode_query([('id', 1), ('id', 2)]) == 'id=1&id=2'
+    assert encode_query({'ids': ['1', '2']}) == 'ids=1&ids=2'
+    assert encode_query(None) == ''
+
+
+def test_path_with_slash_in_email_stays_one_segment(zoom_stub, make_client):
+    zoom_stub.reply('GET', re.compile(r'^/v2/users/.*$'), json={'ok': True})
+    client = make_client()
+    client.get('/v2/users/' + quote_path('a/b@example.com'))
+    assert zoom_stub.api_requests[0].raw_path_only == '/v2/users/a%2Fb@example.com'
+
+
+# ----------------------------------------------------------------------- pagination
+
+def test_paginate_with_duplicates_and_same_params(zoom_stub, make_client):
+    pages = {
+        None: {'users': [{'id': '1', 'email': 'a@x.com'}, {'id': '2', 'email': 'b@x.com'}], 'next_page_token': 'T1'},
+        'T1': {'users': [{'id': '2', 'email': 'b@x.com'}, {'id': '3', 'email': 'c@x.com'}, {'email': 'pending@x.com'}], 'next_page_token': 'T2'},
+        'T2': {'users': [{'id': '3', 'email': 'c@x.com'}, {'id': '4', 'email': 'd@x.com'}], 'next_page_token': ''},
+    }
+    zoom_stub.handle('GET', '/v2/phone/users', lambda request: (200, pages[request.param('next_page_token')]))
+    client = make_client()
+    items = list(client.paginate('/v2/phone/users', 'users', params={'status': 'activate'}, page_size=100, dedupe_key='id'))
+    assert [item.get('id') for item in items] == ['1', '2', '3', None, '4']
+    requests_seen = zoom_stub.api_requests
+    assert len(requests_seen) == 3
+    for request in requests_seen:
+        assert request.param('status') == 'activate'
+        assert request.param('page_size') == '100'
+    assert [r.param('next_page_token') for r in requests_seen] == [None, 'T1', 'T2']
+    # without dedupe_key the duplicates come through
+    assert len(list(client.paginate('/v2/phone/users', 'users', page_size=100))) == 7
+
+
+def test_paginate_stops_on_missing_items_and_repeated_token(zoom_stub, make_client):
+    zoom_stub.handle('GET', '/v2/users', lambda request: (200, {'users': [{'id': 'x'}], 'next_page_token': 'SAME'}))
+    client = make_client()
+    assert len(list(client.paginate('/v2/users', 'users'))) == 2
+    assert len(zoom_stub.api_requests) == 2
+
+
+def test_paginate_empty_body(zoom_stub, make_client):
+    zoom_stub.reply('GET', '/v2/phone/sites', status=204)
+    client = make_client()
+    assert not list(client.paginate('/v2/phone/sites', 'sites', page_size=100))
+
+
+def test_paginate_scim(zoom_stub, make_client):
+    users = [{'id': str(n), 'userName': 'u%d@x.com' % n} for n in range(1, 6)]
+
+    def answer(request):
+        start, count = int(request.param('startIndex')), int(request.param('count'))
+        chunk = users[start - 1:start - 1 + count]
+        return 200, {'totalResults': len(users), 'startIndex': start, 'itemsPerPage': len(chunk), 'Resources': chunk}
+
+    zoom_stub.handle('GET', '/scim2/Users', answer)
+    client = make_client()
+    got = list(client.paginate_scim('/scim2/Users', params={'filter': 'userName eq "u+1@x.com"'}, count=2))
+    assert got == users
+    assert [r.param('startIndex') for r in zoom_stub.api_requests] == ['1', '3', '5']
+    assert all(r.param('filter') == 'userName eq "u+1@x.com"' for r in zoom_stub.api_requests)
+
+
+def test_paginate_scim_stops_on_empty_page(zoom_stub, make_client):
+    zoom_stub.reply('GET', '/scim2/Users', json={'totalResults': 50, 'Resources': [{'id': '1'}]})
+    zoom_stub.reply('GET', '/scim2/Users', json={'totalResults': 50, 'Resources': []})
+    client = make_client()
+    assert list(client.paginate_scim('/scim2/Users', count=1)) == [{'id': '1'}]
+
+
+# ----------------------------------------------------------------------- secrets, hooks, stats
+
+def test_secret_and_token_never_in_exceptions(zoom_stub, make_client):
+    secret = zoom_stub.client_secret
+    zoom_stub.reply('GET', '/v2/users/a@example.com', status=400,
+                    json={'code': 300, 'message': 'bad request with Bearer stub-token-1 and %s' % secret,
+                          'errors': [{'field': 'x', 'message': 'echo %s' % secret}]})
+    zoom_stub.reply('POST', '/v2/users', status=500, json={'code': 500, 'message': 'echo stub-token-1'})
+    client = make_client()
+    caught = []
+    for call in (lambda: client.get('/v2/users/a@example.com'), lambda: client.post('/v2/users', json={'secret': 'no'})):
+        with pytest.raises(ZoomError) as info:
+            call()
+        caught.append(info.value)
+    for exc in caught:
+        for text in (str(exc), repr(exc), json_dumps(exc.to_dict())):
+            assert secret not in text
+            assert 'stub-token-1' not in text
+    assert secret not in repr(client)
+
+
+def test_log_hook_sees_no_headers_or_tokens(zoom_stub, make_client):
+    calls = []
+    zoom_stub.reply('GET', '/v2/users/a@example.com', json={'id': 'u1'})
+    client = make_client(log_hook=lambda *args: calls.append(args))
+    client.get('/v2/users/a@example.com', params={'x': 1})
+    assert [(c[0], c[1], c[2]) for c in calls] == [('POST', '/oauth/token', 200), ('GET', '/v2/users/a@example.com', 200)]
+    assert all(isinstance(c[3], float) and c[3] >= 0 for c in calls)
+    assert 'stub-token' not in repr(calls) and zoom_stub.client_secret not in repr(calls)
+
+
+def test_log_hook_errors_do_not_break_calls(zoom_stub, make_client):
+    def broken(*args):
+        raise RuntimeError('hook bug')
+
+    zoom_stub.reply('GET', '/v2/users/a@example.com', json={'id': 'u1'})
+    client = make_client(log_hook=broken)
+    assert client.get('/v2/users/a@example.com') == {'id': 'u1'}
+
+
+def test_stats_by_label_and_method(zoom_stub, make_client):
+    zoom_stub.reply('GET', '/v2/users', json={'users': []})
+    zoom_stub.reply('GET', '/v2/users/a@example.com', json={})
+    zoom_stub.reply('PATCH', '/v2/users/u1', status=204)
+    zoom_stub.reply('GET', '/v2/phone/users/u1', json={})
+    client = make_client()
+    client.get('/v2/users')
+    client.get('/v2/users/a@example.com')
+    client.patch('/v2/users/u1', json={})
+    client.get('/v2/phone/users/u1')
+    stats = client.stats
+    assert stats['calls'] == 4
+    assert stats['by_label'] == {'Medium': 1, 'Light': 3}
+    assert stats['by_method'] == {'GET': 3, 'PATCH': 1}
+    stats['calls'] = 99  # a snapshot, not the live counters
+    assert client.stats['calls'] == 4
+
+
+# ----------------------------------------------------------------------- configuration
+
+def test_missing_credentials_names_options_and_env():
+    with pytest.raises(ZoomConfigError) as info:
+        ZoomClient('acc', None, '')
+    text = str(info.value)
+    assert 'client_id (or ZOOM_CLIENT_ID)' in text
+    assert 'client_secret (or ZOOM_CLIENT_SECRET)' in text
+    assert 'account_id' not in text.split('Missing Zoom credentials:')[1].split('.')[0]
+
+
+def test_missing_requests(monkeypatch):
+    monkeypatch.setattr(_client, 'HAS_REQUESTS', False)
+    with pytest.raises(ZoomConfigError) as info:
+        ZoomClient('a', 'b', 'c')
+    assert 'requests' in str(info.value)
+
+
+def test_collection_version_matches_galaxy_yml():
+    galaxy = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'galaxy.yml')
+    if not os.path.exists(galaxy):
+        pytest.skip('galaxy.yml not found')
+    with open(galaxy, encoding='utf-8') as handle:
+        match = re.search(r'^version:\s*["\']?([^"\'\s]+)', handle.read(), re.M)
+    assert match and match.group(1) == COLLECTION_VERSION
+
+
+# ----------------------------------------------------------------------- rate limits
+
+@pytest.mark.parametrize('method, path, label, family', [
+    ('GET', '/v2/users', 'Medium', 'standard'),
+    ('GET', '/v2/users?status=pending', 'Medium', 'standard'),
+    ('POST', '/v2/users', 'Light', 'standard'),
+    ('GET', '/v2/users/email', 'Light', 'standard'),
+    ('GET', '/v2/users/a+b@example.com', 'Light', 'standard'),
+    ('PATCH', '/v2/users/u1', 'Light', 'standard'),
+    ('DELETE', '/v2/users/u1', 'Light', 'standard'),
+    ('PUT', '/v2/users/u1/status', 'Light', 'standard'),
+    ('GET', '/v2/users/u1/settings', 'Medium', 'standard'),
+    ('PATCH', '/v2/users/u1/settings', 'Medium', 'standard'),
+    ('GET', '/v2/users/summary', 'Medium', 'standard'),
+    ('POST', '/v2/users/features', 'Medium', 'standard'),
+    ('GET', '/v2/phone/users', 'Medium', 'phone'),
+    ('GET', '/v2/phone/users/u1', 'Light', 'phone'),
+    ('PATCH', '/v2/phone/users/u1', 'Light', 'phone'),
+    ('POST', '/v2/phone/users/u1/calling_plans', 'Light', 'phone'),
+    ('PUT', '/v2/phone/users/u1/calling_plans', 'Light', 'phone'),
+    ('DELETE', '/v2/phone/users/u1/calling_plans/200', 'Light', 'phone'),
+    ('POST', '/v2/phone/users/u1/phone_numbers', 'Light', 'phone'),
+    ('DELETE', '/v2/phone/users/u1/phone_numbers/n1', 'Light', 'phone'),
+    ('GET', '/v2/phone/calling_plans', 'Medium', 'phone'),
+    ('GET', '/v2/phone/numbers', 'Medium', 'phone'),
+    ('POST', '/v2/phone/users/batch', 'Medium', 'phone'),
+    ('PUT', '/v2/phone/users/batch', 'Light', 'phone'),
+    ('GET', '/scim2/Users', 'Medium', 'standard'),
+    ('POST', '/scim2/Users', 'Light', 'standard'),
+    ('GET', '/scim2/Users/u1', 'Light', 'standard'),
+    ('PUT', '/scim2/Users/u1', 'Light', 'standard'),
+    ('PATCH', '/scim2/Users/u1', 'Light', 'standard'),
+    ('DELETE', '/scim2/Users/u1', 'Light', 'standard'),
+    ('GET', '/scim2/Groups', 'Medium', 'standard'),
+    ('POST', '/scim2/Groups', 'Medium', 'standard'),
+    ('GET', '/scim2/Groups/g1', 'Light', 'standard'),
+    ('PATCH', '/scim2/Groups/g1', 'Medium', 'standard'),
+    ('DELETE', '/scim2/Groups/g1', 'Medium', 'standard'),
+    ('GET', '/v2/unknown/things', 'Medium', 'standard'),
+    ('POST', '/v2/unknown/things', 'Light', 'standard'),
+])
+def test_rate_label(method, path, label, family):
+    assert rate_label(method, path) == label
+    assert rate_family(path) == family
+
+
+@pytest.mark.parametrize('tier, label, family, documented', [
+    ('free', 'Light', 'standard', 4), ('pro', 'Medium', 'standard', 20), ('business', 'Heavy', 'standard', 40),
+    ('pro', 'Light', 'phone', 20), ('business', 'Medium', 'phone', 20), ('business', 'Light', 'standard', 80),
+])
+def test_rate_budget_limits_follow_the_tables(tier, label, family, documented):
+    assert RateBudget(tier).limit(label, family) == documented
+
+
+def _assert_bound(send_times, budget, label, family='standard'):
+    rate = budget.limit(label, family) * budget.safety
+    capacity = max(1.0, rate * budget.burst)
+    start = send_times[0]
+    for index, sent in enumerate(sorted(send_times)):
+        # the (index+1)-th call cannot leave before its share of the bucket has refilled
+        assert sent - start >= (index + 1 - capacity) / rate - 1e-9
+    # and no one-second window holds more than Zoom's documented limit
+    ordered = sorted(send_times)
+    limit = budget.limit(label, family)
+    for index, sent in enumerate(ordered):
+        in_window = [t for t in ordered[index:] if t < sent + 1.0]
+        assert len(in_window) <= limit
+
+
+def test_rate_budget_throughput_bound_single_thread(fake_clock):
+    budget = RateBudget('free', clock=fake_clock.time, sleep=fake_clock.sleep)
+    sent = []
+    for dummy in range(60):
+        budget.acquire('Light')
+        sent.append(fake_clock.time())
+    _assert_bound(sent, budget, 'Light')
+    rate = 4 * 0.8
+    assert fake_clock.time() - 1000.0 >= (60 - 1) / rate - 1e-6
+    # buckets are separate per label and family
+    assert budget.reserve('Medium') == 0.0
+    assert budget.reserve('Light', 'phone') == 0.0
+
+
+def test_rate_budget_throughput_bound_threads_and_no_sleep_under_lock(fake_clock):
+    budget = RateBudget('pro', clock=fake_clock.time)
+    held = []
+
+    def checking_sleep(seconds):
+        # the budget's lock must be free while a caller sleeps
+        if not budget._lock.acquire(blocking=False):  # pylint: disable=protected-access
+            held.append(seconds)
+        else:
+            budget._lock.release()  # pylint: disable=protected-access
+        fake_clock.sleep(seconds)
+
+    budget._sleep = checking_sleep  # pylint: disable=protected-access
+    sent = []
+    sent_lock = threading.Lock()
+
+    def worker():
+        for dummy in range(25):
+            budget.acquire('Medium')
+            with sent_lock:
+                sent.append(fake_clock.time())
+
+    threads = [threading.Thread(target=worker) for dummy in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(sent) == 200
+    assert not held
+    _assert_bound(sent, budget, 'Medium')
+
+
+def test_rate_budget_pause_after_429(fake_clock):
+    budget = RateBudget('business', clock=fake_clock.time, sleep=fake_clock.sleep)
+    before = budget.snapshot()
+    budget.pause('Light', seconds=2.0)
+    assert budget.reserve('Light') >= 2.0
+    assert budget.snapshot()['standard/Light'] < budget.limit('Light') * budget.safety
+    assert before == {}
+
+
+def test_rate_budget_unknown_tier():
+    with pytest.raises(ZoomConfigError) as info:
+        RateBudget('enterprise-plus')
+    assert 'free, pro, business' in str(info.value)
+
+
+def test_client_with_tier_paces_calls(zoom_stub, make_client, fake_clock):
+    zoom_stub.reply('GET', '/v2/users/a@example.com', json={}, times=None)
+    client = make_client(rate_limit_tier='free', clock=fake_clock.time)
+    for dummy in range(9):
+        client.get('/v2/users/a@example.com')
+    # free Light: 4/s * 0.8 -> 3.2/s, burst 1: 9 calls need at least 8 / 3.2 = 2.5 s
+    assert fake_clock.time() - 1000.0 >= 2.5 - 1e-6
+    assert client.stats['waited'] >= 2.5 - 1e-6
+
+
+def test_client_without_tier_never_waits(zoom_stub, make_client, fake_clock):
+    zoom_stub.reply('GET', '/v2/users/a@example.com', json={}, times=None)
+    client = make_client(clock=fake_clock.time)
+    for dummy in range(20):
+        client.get('/v2/users/a@example.com')
+    assert not fake_clock.sleeps
+    assert client.rate_budget is None
+
+
+def test_429_pauses_the_shared_budget(zoom_stub, make_client, fake_clock):
+    zoom_stub.reply('GET', '/v2/users', status=429, json={'code': 429, 'message': 'slow down'}, headers={'Retry-After': '2'})
+    zoom_stub.reply('GET', '/v2/users', json={'users': []}, times=None)
+    budget = RateBudget('business', clock=fake_clock.time, sleep=fake_clock.sleep)
+    client = make_client(rate_budget=budget, clock=fake_clock.time)
+    client.get('/v2/users')
+    assert budget.snapshot()['standard/Medium'] < budget.limit('Medium') * budget.safety
+
+
+# ----------------------------------------------------------------------- header parsing
+
+def test_parse_retry_after():
+    now = 1_700_000_000.0
+    assert parse_retry_after('7', now) == 7.0
+    assert parse_retry_after(' 1.5 ', now) == 1.5
+    assert parse_retry_after(None, now) is None
+    assert parse_retry_after('', now) is None
+    assert parse_retry_after('soon', now) is None
+    iso = datetime.datetime.fromtimestamp(now + 3600, datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
+    assert abs(parse_retry_after(iso, now) - 3600) < 1
+    assert parse_retry_after('Tue, 14 Nov 2023 22:14:20 GMT', now) == 60.0  # an HTTP date, now + 60 s
+    assert parse_retry_after('Tue, 14 Nov 2023 22:00:00 GMT', now) == 0.0  # in the past
+    naive = datetime.datetime.fromtimestamp(now + 60, datetime.timezone.utc).replace(tzinfo=None).isoformat()
+    assert abs(parse_retry_after(naive, now) - 60) < 1
+
+
+def test_parse_rate_limit_reset():
+    now = 1_700_000_000.0
+    assert parse_rate_limit_reset('3', now) == 3.0
+    assert parse_rate_limit_reset(str(int(now + 10)), now) == 10.0
+    assert parse_rate_limit_reset(str(int((now + 10) * 1000)), now) == 10.0
+    assert parse_rate_limit_reset(None, now) is None

@@ -1,0 +1,314 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the zoomops.provisioning collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""zoom_scim_user against the in-process Zoom simulator: every branch of the SCIM 400 trap and the REST paths."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type  # pylint: disable=invalid-name
+
+import copy
+
+import pytest
+
+pytest.importorskip('zoomsim.testing')
+
+# pylint: disable=wrong-import-position
+from ansible_collections.zoomops.provisioning.plugins.modules import zoom_scim_user  # noqa: E402
+from ansible_collections.zoomops.provisioning.tests.unit.plugins.modules.test_zoom_user import (  # noqa: E402
+    WORLD,
+    Sim,
+    assert_no_secret,
+    warnings_of,
+)
+
+SCIM_WORLD = copy.deepcopy(WORLD)
+SCIM_WORLD['phone'] = {'sites': [{'name': 'Main Site', 'main': True}],
+                       'calling_plans': [{'type': 200, 'name': 'US/CA Unlimited Calling Plan', 'subscribed': 5}]}
+FULL = {'first_name': 'Jane', 'last_name': 'Doe', 'display_name': 'Jane Doe', 'user_type': 'licensed', 'job_title': 'Engineer',
+        'department': 'R&D', 'organization': 'Example Inc', 'cost_center': 'CC-42', 'employee_number': '1001',
+        'manager': 'Boss@example.com'}
+
+
+@pytest.fixture
+def sim():
+    server = Sim(SCIM_WORLD)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def run(run_module, sim):  # pylint: disable=redefined-outer-name
+    def runner(args, check=False, diff=True, env=None):
+        full = dict(args)
+        full['_ansible_check_mode'] = check
+        full['_ansible_diff'] = diff
+        result = run_module(zoom_scim_user.main, full, env=env if env is not None else sim.env())
+        assert_no_secret(sim, result)
+        return result
+
+    return runner
+
+
+def converge(run, sim, args):  # pylint: disable=redefined-outer-name
+    """check mode (no write) -> apply (same prediction) -> rerun (changed false, no write)."""
+    sim.mark()
+    check = run(args, check=True)
+    assert not check.get('failed'), check.get('msg')
+    assert sim.writes() == []
+    sim.mark()
+    applied = run(args)
+    assert not applied.get('failed'), applied.get('msg')
+    for key in ('changed', 'actions', 'zoom_status', 'pending_reason'):
+        assert check[key] == applied[key], (key, check[key], applied[key])
+    sim.mark()
+    rerun = run(args)
+    assert not rerun.get('failed'), rerun.get('msg')
+    assert rerun['changed'] is False and rerun['actions'] == [], rerun['actions']
+    assert sim.writes() == []
+    return check, applied, rerun
+
+
+def refused_before_write(run, sim, args, *words):  # pylint: disable=redefined-outer-name
+    for check in (True, False):
+        sim.mark()
+        result = run(args, check=check)
+        assert result['failed'] and result['changed'] is False
+        for word in words:
+            assert word in result['msg'], (word, result['msg'])
+        assert sim.writes() == []
+    return result
+
+
+# ------------------------------------------------------------------------------------------------ real users
+
+def test_create_with_enterprise_attributes(run, sim):  # pylint: disable=redefined-outer-name
+    args = dict(FULL, email='jane@example.com')
+    check, applied, _rerun = converge(run, sim, args)
+    assert check['actions'] == ['create'] and check['zoom_status'] == 'active'
+    assert check['diff']['before'] == {'zoom_status': 'absent'}
+    assert applied['user']['userName'] == 'jane@example.com' and applied['user']['active'] is True
+    user = sim.user('jane@example.com')
+    assert (user.first_name, user.type, user.dept, user.job_title, user.cost_center, user.employee_number, user.organization,
+            user.manager) == ('Jane', 2, 'R&D', 'Engineer', 'CC-42', '1001', 'Example Inc', 'Boss@example.com')
+    assert user.login_types == [101]
+
+
+def test_create_deactivated_with_phone(run, sim):  # pylint: disable=redefined-outer-name
+    args = {'email': 'phone.new@example.com', 'first_name': 'Pho', 'active': False, 'zoom_phone_extension': '0',
+            'zoom_phone_site': 'Main Site'}
+    check, _applied, _rerun = converge(run, sim, args)
+    assert check['actions'] == ['create', 'deactivate'] and check['zoom_status'] == 'inactive'
+    user = sim.user('phone.new@example.com')
+    assert user.status == 'inactive' and user.feature_zoom_phone
+
+
+def test_update_only_set_attributes(run, sim):  # pylint: disable=redefined-outer-name
+    args = {'email': 'ACTIVE@example.com', 'department': 'R&D', 'cost_center': 'CC1', 'job_title': 'Lead', 'manager': 'BOSS@example.com'}
+    check, applied, _rerun = converge(run, sim, args)
+    assert check['actions'] == ['update:job_title', 'update:department']
+    assert applied['diff'] == {'before': {'job_title': 'Engineer', 'department': 'Sales', 'cost_center': 'CC1',
+                                          'manager': 'boss@example.com', 'zoom_status': 'active'},
+                               'after': {'job_title': 'Lead', 'department': 'R&D', 'cost_center': 'CC1',
+                                         'manager': 'boss@example.com', 'zoom_status': 'active'}}
+    user = sim.user('active@example.com')
+    assert (user.dept, user.job_title, user.cost_center, user.employee_number, user.first_name) == ('R&D', 'Lead', 'CC1', '42', 'Ann')
+
+
+def test_name_change_keeps_other_part(run, sim):  # pylint: disable=redefined-outer-name
+    converge(run, sim, {'email': 'active@example.com', 'first_name': 'Anne', 'display_name': 'Anne Active'})
+    user = sim.user('active@example.com')
+    assert (user.first_name, user.last_name, user.display_name) == ('Anne', 'Active', 'Anne Active')
+
+
+def test_deactivate_then_reactivate_and_update(run, sim):  # pylint: disable=redefined-outer-name
+    check, _applied, _rerun = converge(run, sim, {'email': 'active@example.com', 'active': False})
+    assert check['actions'] == ['deactivate'] and sim.user('active@example.com').status == 'inactive'
+    check, _applied, _rerun = converge(run, sim, {'email': 'active@example.com', 'active': True, 'department': 'Ops'})
+    assert check['actions'] == ['activate', 'update:department']
+    assert (sim.user('active@example.com').status, sim.user('active@example.com').dept) == ('active', 'Ops')
+
+
+def test_inactive_user_attributes_need_reactivation(run, sim):  # pylint: disable=redefined-outer-name
+    refused_before_write(run, sim, {'email': 'inactive@example.com', 'department': 'Ops'}, 'deactivated', 'active: true')
+    result = run({'email': 'inactive@example.com', 'first_name': 'Ina', 'active': False})
+    assert result['changed'] is False and result['zoom_status'] == 'inactive'
+
+
+def test_domain_not_associated_refused(run, sim):  # pylint: disable=redefined-outer-name
+    refused_before_write(run, sim, {'email': 'x@elsewhere.example'}, 'associated domain', 'create_action=create')
+
+
+# ------------------------------------------------------------------------------------------------ pending
+
+def test_pending_keep_reports_state(run, sim):  # pylint: disable=redefined-outer-name
+    sim.mark()
+    result = run({'email': 'invited@example.com'})
+    assert (result['changed'], result['zoom_status'], result['pending_reason']) == (False, 'pending', 'awaiting_confirmation')
+    assert 'not exist or not belong' in result['lookup_detail'] and result['user']['status'] == 'pending'
+    assert not warnings_of(result)
+    other = run({'email': 'pend-domain@other.example', 'department': 'X'})
+    assert (other['changed'], other['pending_reason']) == (False, 'domain_not_associated')
+    assert any('not compared' in text for text in warnings_of(other))
+    unknown = run({'email': 'pend-sso@example.com'})
+    assert unknown['pending_reason'] == 'unknown' and unknown['remedy']
+    assert sim.writes() == []
+
+
+def test_pending_fail(run, sim):  # pylint: disable=redefined-outer-name
+    result = refused_before_write(run, sim, {'email': 'pend-sso@example.com', 'on_pending': 'fail'}, 'pending invitation')
+    assert result['zoom_status'] == 'pending' and result['pending_reason'] == 'unknown'
+
+
+def test_pending_withdraw_and_provision(run, sim):  # pylint: disable=redefined-outer-name
+    args = dict(FULL, email='invited@example.com', on_pending='withdraw_and_provision')
+    check, applied, rerun = converge(run, sim, args)
+    assert check['actions'] == ['withdraw_invitation', 'create_rest', 'update:job_title', 'update:department',
+                                'update:organization', 'update:cost_center', 'update:employee_number', 'update:manager']
+    assert applied['zoom_status'] == rerun['zoom_status'] == 'active' and rerun['pending_reason'] is None
+    user = sim.user('invited@example.com')
+    assert (user.status, user.type, user.dept, user.manager, user.login_types) == ('active', 2, 'R&D', 'Boss@example.com', [101])
+
+
+def test_pending_withdraw_refused_when_domain_not_associated(run, sim):  # pylint: disable=redefined-outer-name
+    result = refused_before_write(run, sim, {'email': 'pend-domain@other.example', 'on_pending': 'withdraw_and_provision'},
+                                  'Not withdrawing', 'Associated Domains')
+    assert result['pending_reason'] == 'domain_not_associated'
+
+
+def test_pending_withdraw_fails_loudly_when_zoom_keeps_it_pending(run, sim):  # pylint: disable=redefined-outer-name
+    """The invitation hides why it is pending (here: a personal Zoom account); if the new user is pending again, fail."""
+    result = run({'email': 'pend-sso@example.com', 'on_pending': 'withdraw_and_provision'})
+    assert result['failed'] and result['changed'] and result['actions'] == ['withdraw_invitation', 'create_rest']
+    assert result['zoom_status'] == 'pending' and 'Rerunning would not help' in result['msg'] and result['remedy']
+    assert sim.user('pend-sso@example.com').pending_reason == 'existing_zoom_account'
+
+
+# ------------------------------------------------------------------------------------------------ stuck
+
+@pytest.mark.parametrize('email', ['expired@example.com', 'deleted@example.com'])
+def test_stuck_invitation_fails_with_explanation(run, sim, email):  # pylint: disable=redefined-outer-name
+    result = refused_before_write(run, sim, {'email': email, 'first_name': 'X'}, 'dead', 'REST', 'provision_rest')
+    assert result['zoom_status'] == 'stuck_invitation' and 'not exist or not belong' in result['lookup_detail']
+
+
+@pytest.mark.parametrize('email', ['expired@example.com', 'deleted@example.com'])
+def test_stuck_invitation_provision_rest(run, sim, email):  # pylint: disable=redefined-outer-name
+    args = {'email': email, 'first_name': 'Back', 'last_name': 'Again', 'department': 'Returners', 'pronouns': 'they/them',
+            'on_stuck_invitation': 'provision_rest'}
+    check, applied, _rerun = converge(run, sim, args)
+    assert check['actions'] == ['create_rest', 'update:department', 'update:pronouns']
+    assert applied['zoom_status'] == 'active' and applied['user']['userName'] == email
+    user = sim.user(email)
+    assert (user.status, user.dept, user.display_name) == ('active', 'Returners', 'Back Again')
+    with sim.world.lock:
+        assert email not in sim.world.dead_invitations
+
+
+# ------------------------------------------------------------------------------------------------ absent
+
+def test_absent_withdraws_live_invitation_then_warns(run, sim):  # pylint: disable=redefined-outer-name
+    sim.mark()
+    check = run({'email': 'invited@example.com', 'state': 'absent'}, check=True)
+    assert check['actions'] == ['remove:withdraw'] and sim.writes() == []
+    applied = run({'email': 'invited@example.com', 'state': 'absent'})
+    assert applied['changed'] and applied['zoom_status'] == check['zoom_status'] == 'stuck_invitation'
+    assert [call[:2] for call in sim.writes()] == [('DELETE', '/v2/users/invited@example.com')]
+    sim.mark()
+    rerun = run({'email': 'invited@example.com', 'state': 'absent'})
+    assert rerun['changed'] is False and any('dead' in text for text in warnings_of(rerun)) and sim.writes() == []
+
+
+@pytest.mark.parametrize('email', ['expired@example.com', 'deleted@example.com', 'nobody@example.com'])
+def test_absent_nothing_to_do(run, sim, email):  # pylint: disable=redefined-outer-name
+    sim.mark()
+    result = run({'email': email, 'state': 'absent'})
+    assert result['changed'] is False and sim.writes() == []
+    if email != 'nobody@example.com':
+        assert result['zoom_status'] == 'stuck_invitation' and warnings_of(result) and result['remedy']
+
+
+def test_absent_disassociates_real_user(run, sim):  # pylint: disable=redefined-outer-name
+    check, _applied, rerun = converge(run, sim, {'email': 'active@example.com', 'state': 'absent'})
+    assert check['actions'] == ['remove:disassociate'] and rerun['zoom_status'] == 'absent'
+    assert sim.world.deleted_log[-1]['action'] == 'disassociate' and sim.world.deleted_log[-1]['via'] == 'users'
+
+
+def test_absent_delete_with_transfer(run, sim):  # pylint: disable=redefined-outer-name
+    refused_before_write(run, sim, {'email': 'active@example.com', 'state': 'absent', 'removal_action': 'delete'}, 'transfer_to')
+    converge(run, sim, {'email': 'active@example.com', 'state': 'absent', 'removal_action': 'delete', 'transfer_to': 'boss@example.com'})
+    assert sim.world.deleted_log[-1]['transferred'] == {'meetings': 3, 'recordings': 2, 'webinars': 0, 'whiteboards': 1}
+
+
+def test_absent_scim_delete_needs_opt_in(run, sim):  # pylint: disable=redefined-outer-name
+    refused_before_write(run, sim, {'email': 'active@example.com', 'state': 'absent', 'removal_action': 'scim_delete'},
+                         'allow_data_loss')
+    check, _applied, _rerun = converge(run, sim, {'email': 'active@example.com', 'state': 'absent', 'removal_action': 'scim_delete',
+                                                  'allow_data_loss': True})
+    assert check['actions'] == ['remove:scim_delete'] and sim.world.deleted_log[-1]['via'] == 'scim'
+
+
+def test_absent_refuses_admin(run, sim):  # pylint: disable=redefined-outer-name
+    refused_before_write(run, sim, {'email': 'admin@example.com', 'state': 'absent'}, 'force=true')
+
+
+# ------------------------------------------------------------------------------------------------ input and faults
+
+@pytest.mark.parametrize('args,field', [
+    ({'email': 'bad email@example.com'}, 'email'),
+    ({'email': 'a@example.com', 'first_name': ''}, 'first_name'),
+    ({'email': 'a@example.com', 'manager': 'not-an-email'}, 'manager'),
+    ({'email': 'a@example.com', 'manager': 'A@example.com'}, 'manager'),
+    ({'email': 'a@example.com', 'user_type': 'gold'}, 'user_type'),
+    ({'email': 'a@example.com', 'on_pending': 'ignore'}, 'on_pending'),
+    ({'email': 'a@example.com', 'on_stuck_invitation': 'retry'}, 'on_stuck_invitation'),
+    ({'email': 'a@example.com', 'zoom_phone_extension': 'abc'}, 'zoom_phone_extension'),
+    ({'email': 'a@example.com', 'department': 'x' * 300}, 'department'),
+    ({'email': 'a@example.com', 'on_pending': 'withdraw_and_provision', 'create_action_rest': 'create'}, 'create_action_rest'),
+])
+def test_bad_input_is_caught_before_any_call(run, sim, args, field):  # pylint: disable=redefined-outer-name
+    sim.mark()
+    result = run(args)
+    assert result['failed'] and field in result['msg']
+    assert sim.calls() == [] and sim.tokens() == []
+
+
+def test_lost_scim_create_answer_is_confirmed(run, sim):  # pylint: disable=redefined-outer-name
+    sim.faults({'match': {'method': 'POST', 'path': '/scim2/Users'}, 'fault': 'lost_response'})
+    sim.mark()
+    result = run(dict(FULL, email='lost@example.com'))
+    assert not result.get('failed'), result.get('msg')
+    assert result['confirmed_after_uncertain'] is True and result['zoom_status'] == 'active'
+    assert [call[:2] for call in sim.writes()] == [('POST', '/scim2/Users')]
+    assert run(dict(FULL, email='lost@example.com'))['changed'] is False
+
+
+def test_expired_token_and_5xx_mid_run(run, sim):  # pylint: disable=redefined-outer-name
+    sim.faults({'match': {'method': 'GET', 'path': '/scim2/Users/*'}, 'fault': 'http_500', 'times': 1},
+               {'match': {'method': 'PUT', 'path': '/scim2/Users/*'}, 'fault': 'expire_tokens'})
+    result = run({'email': 'active@example.com', 'department': 'Fault Tolerant'})
+    assert not result.get('failed'), result.get('msg')
+    assert sim.user('active@example.com').dept == 'Fault Tolerant' and len(sim.tokens()) == 2
+
+
+def test_other_company_email_fails_with_cause(run, sim):  # pylint: disable=redefined-outer-name
+    result = run({'email': 'corp@example.com'})
+    assert result['failed'] and 'already in use' in result['msg'] and 'another Zoom account' in result['msg']
+
+
+def test_trap_answered_with_404(run_module):
+    """Zoom staff said the trap is a 404 (DF-7646): the module must read it the same way."""
+    world = copy.deepcopy(SCIM_WORLD)
+    world['behaviour'] = {'scim_pending_status': 404}
+    server = Sim(world)
+    try:
+        pending = run_module(zoom_scim_user.main, {'email': 'invited@example.com'}, env=server.env())
+        assert (pending.get('failed'), pending['zoom_status'], pending['changed']) == (None, 'pending', False)
+        stuck = run_module(zoom_scim_user.main, {'email': 'expired@example.com'}, env=server.env())
+        assert stuck['failed'] and stuck['zoom_status'] == 'stuck_invitation' and 'dead' in stuck['msg']
+    finally:
+        server.stop()
