@@ -37,21 +37,23 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 TEST_JOBS ?= 2
 INTEGRATION_SHARDS ?= 2
 INTEGRATION_STEPS := $(foreach i,$(shell seq 1 $(INTEGRATION_SHARDS)),integration-$(i))
-TEST_STEPS ?= sanity $(INTEGRATION_STEPS) simulator-test units lint docs-lint build-check changelog-lint
+TEST_STEPS ?= sanity-rest $(INTEGRATION_STEPS) sanity-pylint simulator-test units lint docs-lint build-check changelog-lint
 LOG_DIR := $(BUILD_ABS)/logs
 
 REQUIREMENTS := requirements.txt requirements-dev.txt tests/unit/requirements.txt tests/integration/requirements.txt
 SIMULATOR_PROJECT := $(wildcard $(SIMULATOR_DIR)/pyproject.toml $(SIMULATOR_DIR)/setup.cfg $(SIMULATOR_DIR)/setup.py)
 
 .PHONY: help venv sanity units integration lint changelog-lint docs-lint build-check \
-        simulator-test test demo collection clean $(INTEGRATION_STEPS)
+        simulator-test test demo bench collection clean sanity-pylint sanity-rest $(INTEGRATION_STEPS)
 
 help:
 	@echo "make test            changelog-lint docs-lint build-check lint sanity units simulator-test integration,"
 	@echo "                     $(TEST_JOBS) at a time (TEST_JOBS), each logged to $(BUILD)/logs/<step>.log"
 	@echo "make demo            run playbooks/demo.yml twice against the simulator (rerun: changed=0)"
+	@echo "make bench           the benchmark harness, bench/run.py \$$(BENCH_ARGS) (bench/README.md, about an hour)"
 	@echo "make venv            create $(VENV) and install requirements-dev.txt + tests/simulator"
 	@echo "make sanity|units|integration   ansible-test $(ANSIBLE_TEST_MODE) --python 3.11 on a copy under $(BUILD)/"
+	@echo "make sanity-pylint|sanity-rest  sanity split in two (pylint / every other test), as make test runs it"
 	@echo "make integration-K   the K-th of $(INTEGRATION_SHARDS) shares of the integration targets (make -j2 $(INTEGRATION_STEPS))"
 	@echo "make lint            ansible-lint --profile production --offline"
 	@echo "make changelog-lint  antsibull-changelog lint"
@@ -110,6 +112,14 @@ lint: venv
 sanity: venv
 	bash hack/ansible-test.sh sanity $(ANSIBLE_TEST_MODE) $(SANITY_ARGS)
 
+# `make sanity` in two halves that can run side by side (`make test` does): pylint (the longest
+# test), and every other test (they build most of the sanity venvs when ~/.ansible is cold)
+sanity-pylint: venv
+	RUN_NAME=sanity-pylint bash hack/ansible-test.sh sanity $(ANSIBLE_TEST_MODE) --test pylint $(SANITY_ARGS)
+
+sanity-rest: venv
+	RUN_NAME=sanity-rest bash hack/ansible-test.sh sanity $(ANSIBLE_TEST_MODE) --skip-test pylint $(SANITY_ARGS)
+
 units: venv
 	bash hack/ansible-test.sh units $(ANSIBLE_TEST_MODE) $(UNITS_ARGS)
 
@@ -133,21 +143,25 @@ test: venv
 	@echo "make test: $(words $(TEST_STEPS)) steps, $(TEST_JOBS) at a time, logs in $(LOG_DIR)/"
 	@start=$$SECONDS; status=0; \
 	$(MAKE) --no-print-directory -k -j$(TEST_JOBS) $(addprefix step/,$(TEST_STEPS)) || status=$$?; \
-	echo "make test: steps (wall seconds):"; sort -k3,3nr "$(LOG_DIR)/steps.txt" | sed 's/^/  /'; \
+	echo "make test: steps (wall s, cpu s):"; sort -k3,3nr "$(LOG_DIR)/steps.txt" | sed 's/^/make test:   /'; \
 	if [ "$$status" -ne 0 ] || grep -q '^FAILED' "$(LOG_DIR)/steps.txt"; then \
 	  echo "make test: FAILED: $$(awk '$$1 == "FAILED" {printf "%s ", $$2}' "$(LOG_DIR)/steps.txt")($$((SECONDS - start)) s; logs in $(LOG_DIR)/)"; \
 	  exit 1; \
 	fi; \
 	echo "make test: all checks passed ($$((SECONDS - start)) s)"
 
-# step/NAME: `make NAME` with its output in $(LOG_DIR)/NAME.log; one status line, the log on failure
+# step/NAME: `make NAME` with its output in $(LOG_DIR)/NAME.log; one status line (wall seconds, and
+# the CPU seconds of the step's processes: more than the wall time = both cores were busy), the log on failure
 step/%: venv
-	@mkdir -p "$(LOG_DIR)"; echo "make test: start  $*"; start=$$SECONDS; \
-	if $(MAKE) --no-print-directory $* >"$(LOG_DIR)/$*.log" 2>&1; then \
-	  echo "ok     $* $$((SECONDS - start))" >>"$(LOG_DIR)/steps.txt"; \
-	  echo "make test: ok     $* ($$((SECONDS - start)) s)"; \
+	@mkdir -p "$(LOG_DIR)"; echo "make test: start  $*"; start=$$SECONDS; code=0; \
+	$(MAKE) --no-print-directory $* >"$(LOG_DIR)/$*.log" 2>&1 || code=$$?; \
+	times >"$(LOG_DIR)/$*.times"; \
+	cpu=$$(awk 'NR == 2 {split($$1, u, /[ms]/); split($$2, s, /[ms]/); printf "%d", u[1] * 60 + u[2] + s[1] * 60 + s[2]}' "$(LOG_DIR)/$*.times"); \
+	if [ "$$code" -eq 0 ]; then \
+	  echo "ok     $* $$((SECONDS - start)) $$cpu" >>"$(LOG_DIR)/steps.txt"; \
+	  echo "make test: ok     $* ($$((SECONDS - start)) s, cpu $$cpu s)"; \
 	else \
-	  code=$$?; echo "FAILED $* $$((SECONDS - start))" >>"$(LOG_DIR)/steps.txt"; \
+	  echo "FAILED $* $$((SECONDS - start)) $$cpu" >>"$(LOG_DIR)/steps.txt"; \
 	  { echo "make test: FAILED $* ($$((SECONDS - start)) s, exit $$code): $(LOG_DIR)/$*.log follows"; \
 	    sed 's/^/$*| /' "$(LOG_DIR)/$*.log"; echo "make test: end of the $* log"; } >"$(LOG_DIR)/$*.failed"; \
 	  cat "$(LOG_DIR)/$*.failed"; exit 1; \
@@ -155,6 +169,12 @@ step/%: venv
 
 demo: venv
 	bash hack/demo.sh
+
+# the benchmark harness (bench/README.md); takes about an hour with the defaults, e.g.
+# make bench BENCH_ARGS="--sizes 1000 --scenarios first,noop,drift --json build/bench.json"
+BENCH_ARGS ?=
+bench: venv
+	$(VENV_ABS)/bin/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf "$(BUILD_ABS)" tests/output tests/integration/inventory .pytest_cache

@@ -39,7 +39,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
-import simpatch  # noqa: E402  pylint: disable=wrong-import-position
 import worldgen  # noqa: E402  pylint: disable=wrong-import-position
 
 SCENARIOS = ('first', 'noop', 'drift', 'loop', 'uri', 'chaos')
@@ -432,8 +431,9 @@ def parse_args(argv=None):
     parser.add_argument('--drift-percent', type=float, default=5.0, help='share of users changed in drift (default: 5)')
     parser.add_argument('--timeout', type=float, default=7200, help='seconds per playbook run (default: 7200)')
     parser.add_argument('--json', help='write the results (and the machine) to this JSON file')
+    parser.add_argument('--report', nargs='+', metavar='JSON',
+                        help='run nothing: print the table and the targets of earlier --json files (RESULTS.md)')
     parser.add_argument('--keep', action='store_true', help='keep the temporary directory (playbook logs)')
-    parser.add_argument('--no-simpatch', action='store_true', help='do not apply the simulator speed patch (bench/simpatch.py)')
     parser.add_argument('--validate-requests', action='store_true',
                         help="let the simulator check every request against Zoom's OpenAPI specs (correctness is the tests' job; "
                              "it costs simulator CPU, so it is off by default here)")
@@ -448,20 +448,39 @@ def parse_args(argv=None):
     return args
 
 
+def report(paths):
+    results = []
+    for path in paths:
+        with open(path) as handle:
+            data = json.load(handle)
+        info = data.get('machine') or {}
+        print('%s: %s, %s CPUs, Python %s, %s' % (
+            path, info.get('date'), info.get('nproc'), info.get('python'), info.get('platform')))
+        results.extend(data.get('results') or [])
+    print()
+    print(HEADER)
+    print('|' + '---|' * 12)
+    for row in results:
+        print(format_row(row))
+    print()
+    for line in targets(results):
+        print('- ' + line)
+    return 0
+
+
 def main(argv=None):
     args = parse_args(argv)
+    if args.report:
+        return report(args.report)
     try:
         import zoomsim  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import
     except ImportError:
         sys.exit('bench: the simulator is not installed in this Python (pip install -e tests/simulator, or run with .venv/bin/python)')
-    if not args.no_simpatch:
-        simpatch.apply()
     bench = Bench(args)
     info = machine()
     print('machine: %(date)s, %(nproc)s CPUs, Python %(python)s, %(platform)s' % info)
-    print('latency %.0f ms per request, Business+ limits, concurrency %d%s%s' % (
-        args.latency_ms, args.concurrency, '' if args.no_simpatch else ', simulator speed patch on',
-        ', request validation on' if args.validate_requests else ''))
+    print('latency %.0f ms per request, Business+ limits, concurrency %d%s' % (
+        args.latency_ms, args.concurrency, ', request validation on' if args.validate_requests else ''))
     print(HEADER)
     print('|' + '---|' * 12)
     try:

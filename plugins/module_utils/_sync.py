@@ -39,6 +39,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from json import dumps as json_dumps
 
+from ansible_collections.zoomops.provisioning.plugins.module_utils._client import RateBudget
 from ansible_collections.zoomops.provisioning.plugins.module_utils._errors import (
     ZoomAPIError,
     ZoomConfigError,
@@ -126,6 +127,48 @@ def _key(email):
 
 def _now_iso():
     return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
+
+
+# ---------------------------------------------------------------------------
+# Rate budget for long runs
+# ---------------------------------------------------------------------------
+
+class RecoveringRateBudget(RateBudget):
+    """``RateBudget`` whose buckets win their rate back after a 429.
+
+    The client slows a bucket down on every HTTP 429 (``pause``) and never speeds it up again: in a run of thousands
+    of calls, a burst of 429s caused by someone else (Zoom's limits are per account) would slow the rest of the run
+    for good. Here a bucket regains ``RECOVERY`` of its documented rate per second once ``QUIET`` seconds have
+    passed without a 429 (additive increase, multiplicative decrease).
+    """
+
+    QUIET = 2.0
+    RECOVERY = 0.1
+
+    def __init__(self, *args, **kwargs):
+        super(RecoveringRateBudget, self).__init__(*args, **kwargs)
+        self._throttled_at = {}
+
+    def pause(self, label, family='standard', seconds=1.0, slow_down=0.8):
+        super(RecoveringRateBudget, self).pause(label, family, seconds, slow_down)
+        with self._lock:
+            self._throttled_at[(family, label)] = self._clock()
+
+    def reserve(self, label, family='standard'):
+        key = (family, label)
+        if key in self._throttled_at:
+            with self._lock:
+                now = self._clock()
+                bucket = self._buckets.get(key)
+                since = now - self._throttled_at.get(key, now)
+                if bucket is not None and since > self.QUIET and bucket.rate < bucket.base_rate:
+                    gained = bucket.base_rate * self.RECOVERY * (since - self.QUIET)
+                    bucket.refill(now)
+                    bucket.rate = min(bucket.base_rate, bucket.rate + gained)
+                    self._throttled_at[key] = now - self.QUIET  # count the next gain from now
+                elif bucket is not None and bucket.rate >= bucket.base_rate:
+                    del self._throttled_at[key]
+        return super(RecoveringRateBudget, self).reserve(label, family)
 
 
 # ---------------------------------------------------------------------------
@@ -1476,8 +1519,8 @@ class Applier:
         user = entry.desired
         state, confirmed = self._create(entry)
         if confirmed:
-            self.warnings.append('Zoom\'s answer to the create of %s was lost; a lookup confirmed the user exists, so the '
-                                 'create was not sent again.' % entry.email)
+            self.warnings.append('The create of %s was settled by a lookup (its answer was lost, or Zoom already had the '
+                                 'user): the user exists and the create was not sent again.' % entry.email)
         self.created.append(entry)
         entry.state = state
         if state.status == 'pending':
@@ -1487,12 +1530,14 @@ class Applier:
                                                   create_action=user.create_action, domains=self.snap.domains)
             self.outcome.set(entry, 'pending', reason=reason, remedy=remedy, created=True)
             return
-        follow = [c for c in entry.user_changes if c.action != 'create']
-        if not confirmed:
+        if confirmed:
+            # the lookup shows the real user: plan against it
+            follow = [c for c in plan_user(user.profile, state) if c.action != 'create']
+        else:
             # POST /v2/users takes names and type only: the other profile fields follow in one PATCH
             created = dict(create_body(user.email, user.profile, user.create_action)['user_info'], **(state.user or {}))
             follow = [c for c in plan_user(user.profile, UserState(state.email, 'active', id=state.id, user=created))
-                      if c.action == 'update'] + follow
+                      if c.action == 'update'] + [c for c in entry.user_changes if c.action == 'deactivate']
         if follow:
             apply_user(self.client, state, follow)
         if entry.phone_mode == 'batch':

@@ -362,10 +362,13 @@ plan:
     - The plan as written to O(plan_file) - C(digest), C(totals) (per planned action), C(removals), C(users) (each
       non-unchanged user with C(action), C(changes) as field -> [before, after], C(steps), C(reason), C(remedy)),
       C(problems) (the emails of unchanged users only in O(plan_file)).
+    - After an apply, without C(users) (the outcome lists say what happened to each user).
   returned: always
   type: dict
 plan_markdown:
-  description: The plan rendered as Markdown for a reviewer (removals first, per user and field before -> after).
+  description:
+    - The plan rendered as Markdown for a reviewer (removals first, per user and field before -> after).
+    - At most 500 table rows per section; the Markdown file next to O(plan_file) has them all.
   returned: always
   type: str
 differences:
@@ -373,9 +376,18 @@ differences:
   returned: when the approved plan does not match
   type: list
   elements: str
+approved_digest:
+  description: The approved digest the live plan was compared with.
+  returned: when the approved plan does not match
+  type: str
 problems:
-  description: Every input or plan problem found; nothing was written.
+  description: Every input or plan problem found (or the thresholds exceeded); nothing was written.
   returned: when there are problems
+  type: list
+  elements: str
+would_remove:
+  description: Emails of the users that would have been removed or deactivated when a removal threshold refused the run.
+  returned: when a removal threshold is exceeded
   type: list
   elements: str
 stats:
@@ -395,12 +407,12 @@ import os  # noqa: E402  pylint: disable=wrong-import-position
 
 from concurrent.futures import ThreadPoolExecutor  # noqa: E402  pylint: disable=wrong-import-position
 
-from ansible_collections.zoomops.provisioning.plugins.module_utils._client import RateBudget  # noqa: E402
 from ansible_collections.zoomops.provisioning.plugins.module_utils._errors import ZoomError  # noqa: E402
 from ansible_collections.zoomops.provisioning.plugins.module_utils._module import ZoomModule  # noqa: E402
 from ansible_collections.zoomops.provisioning.plugins.module_utils._sync import (  # noqa: E402
     OUTCOMES,
     PLAN_FORMAT,
+    RecoveringRateBudget,
     Scope,
     apply_plan,
     build_plan,
@@ -429,6 +441,7 @@ except ImportError:
     HAS_YAML = False
 
 CREATE_ACTIONS = ['ssoCreate', 'custCreate', 'autoCreate', 'create']
+RESULT_MARKDOWN_ROWS = 500  # table rows per section in plan_markdown (plan_file gets them all)
 
 
 def user_spec():
@@ -608,7 +621,7 @@ class Runner:
         self.count = len(users)
         want_phone = any(isinstance(item, dict) and item.get('phone') is not None for item in users)
         concurrency = params['concurrency']
-        budget = RateBudget(params['rate_limit_tier'], safety=params['rate_limit_share'], burst=0.05)
+        budget = RecoveringRateBudget(params['rate_limit_tier'], safety=params['rate_limit_share'], burst=0.05)
         self.client = self.module.get_client(rate_budget=budget, pool_maxsize=concurrency + 8)
         scope_opt = params.get('scope') or {}
         scope = Scope(scope_opt.get('domains'), scope_opt.get('emails'), params.get('protected'))
@@ -663,6 +676,8 @@ class Runner:
         buckets, warnings = apply_plan(self.client, plan, snap, concurrency=concurrency,
                                        wait_budget=params['phone_wait_timeout'])
         self.mark('applied')
+        # the outcome lists say what happened to every user; keep the result of a large run small
+        self.result['plan'] = dict((key, value) for key, value in self.result['plan'].items() if key != 'users')
         changed = bool(buckets['created'] or buckets['updated'] or buckets['removed'] or buckets['deactivated']
                        or any(item.get('created') for item in buckets['pending'])
                        or any(item.get('done') for item in buckets['failures']))
@@ -671,7 +686,8 @@ class Runner:
     def report_plan(self, plan):
         doc = plan_document(plan, unchanged=False)
         markdown = render_markdown(doc)
-        self.result.update(digest=plan.digest, plan=doc, plan_markdown=markdown)
+        short = markdown if len(plan.entries) <= RESULT_MARKDOWN_ROWS else render_markdown(doc, max_rows=RESULT_MARKDOWN_ROWS)
+        self.result.update(digest=plan.digest, plan=doc, plan_markdown=short)
         if self.module._diff:
             before, after = {}, {}
             for entry in plan.entries:

@@ -75,6 +75,23 @@ def _ensure_collection_importable():
 _ensure_collection_importable()
 
 
+def pytest_collection_finish(session):
+    """Load the simulator and its specs once in this process, before the tests are forked.
+
+    ``ansible-test units`` runs every test in its own fork: whatever a test loads lazily is loaded again
+    in each fork (the simulator's imports and specs: 2-3 s per test). The zoomsim pytest plugin
+    preloads when the tests use the simulator; this covers runs without plugin autoloading.
+    """
+    if session.config.pluginmanager.has_plugin('zoomsim'):
+        return
+    try:
+        from zoomsim import testing as zoomsim_testing
+    except ImportError:
+        return
+    if os.environ.get('ZOOMSIM_PRELOAD', '1') not in ('0', 'false', 'no') and zoomsim_testing.uses_simulator(session.items):
+        zoomsim_testing.preload()
+
+
 STUB_ACCOUNT_ID = 'stub-account-id'
 STUB_CLIENT_ID = 'stub-client-id'
 STUB_CLIENT_SECRET = 'stub-SECRET-value-9f3c1a'  # distinctive, so leak tests can search for it

@@ -253,6 +253,53 @@ class LogEntry:
         }
 
 
+class UserTable(dict):
+    """id -> User, with an index by case-folded email kept in step with every insert and delete.
+
+    A lookup by email happens on every create and every request by email; scanning all users each time
+    makes a 10,000-user world quadratic. An email changed in place must go through `rename`.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+        self._by_email: Dict[str, str] = {}
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+    def __setitem__(self, key, user):
+        old = self.get(key)
+        if old is not None:
+            self._by_email.pop(old.email.casefold(), None)
+        super().__setitem__(key, user)
+        self._by_email[user.email.casefold()] = key
+
+    def __delitem__(self, key):
+        user = self[key]
+        super().__delitem__(key)
+        if self._by_email.get(user.email.casefold()) == key:
+            del self._by_email[user.email.casefold()]
+
+    def pop(self, key, *default):
+        if key in self:
+            user = self[key]
+            del self[key]
+            return user
+        return super().pop(key, *default)
+
+    def by_email(self, email):
+        user = self.get(self._by_email.get((email or "").casefold()))
+        if user is not None and user.email.casefold() == (email or "").casefold():
+            return user
+        return None
+
+    def rename(self, user, email):
+        """Change `user.email` and its index entry."""
+        if self._by_email.get(user.email.casefold()) == user.id:
+            del self._by_email[user.email.casefold()]
+        user.email = email
+        self._by_email[email.casefold()] = user.id
+
+
 class World:
     """All mutable state. Built by `zoomsim.world.load_world()` from a world file."""
 
@@ -263,7 +310,7 @@ class World:
         self.behaviour = Behaviour()
         self.credentials: List[Credential] = []
         self.tokens: Dict[str, Token] = {}
-        self.users: Dict[str, User] = {}  # id -> user of this account (incl. pending invitees)
+        self.users: UserTable = UserTable()  # id -> user of this account (incl. pending invitees)
         self.dead_invitations: Dict[str, DeadInvitation] = {}  # casefolded email -> record
         self.external_accounts: Dict[str, ExternalAccount] = {}  # casefolded email -> record
         self.sites: Dict[str, Site] = {}
@@ -304,11 +351,7 @@ class World:
 
     # ---- users ---------------------------------------------------------------------------
     def user_by_email(self, email):
-        key = (email or "").casefold()
-        for user in self.users.values():
-            if user.email.casefold() == key:
-                return user
-        return None
+        return self.users.by_email(email)
 
     def user_by_id_or_email(self, user_id):
         if user_id in self.users:

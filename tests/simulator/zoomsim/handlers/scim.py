@@ -425,7 +425,7 @@ def put_user(req):
     if isinstance(active, bool):
         set_active(world, user, active)
     if "userName" in body and valid_email(body["userName"]):
-        user.email = body["userName"]
+        world.users.rename(user, body["userName"])
     _apply_attributes(user, body)
     touch(world, user)
     return scim(200, scim_resource(req, user))
