@@ -245,7 +245,7 @@ def rate_family(path):
 
 
 class _Bucket:
-    __slots__ = ('rate', 'base_rate', 'capacity', 'tokens', 'last')
+    __slots__ = ('rate', 'base_rate', 'capacity', 'tokens', 'last', 'throttled_at')
 
     def __init__(self, rate, capacity, now):
         self.rate = rate
@@ -253,6 +253,7 @@ class _Bucket:
         self.capacity = capacity
         self.tokens = capacity
         self.last = now
+        self.throttled_at = None  # time of the last 429 while the rate is below base_rate
 
     def refill(self, now):
         if now > self.last:
@@ -269,8 +270,14 @@ class RateBudget:
     ``capacity + rate * t`` calls through, where ``rate`` is ``safety`` times
     Zoom's documented limit of the tier and ``capacity`` is ``burst`` times
     ``rate`` (at least 1), so one second never sees more than Zoom's limit.
-    A 429 pauses the bucket (``pause``) and slows it down a little.
+    A 429 pauses the bucket (``pause``) and slows it down a little; once
+    ``QUIET`` seconds pass without a 429 the bucket wins back ``RECOVERY`` of
+    its rate per second. Zoom's limits are per account: without recovery, a
+    burst of 429s caused by another app would slow the rest of a long run.
     """
+
+    QUIET = 2.0
+    RECOVERY = 0.1
 
     def __init__(self, tier='business', safety=0.8, burst=0.25, clock=None, sleep=None, limits=None):
         tier = (tier or '').lower()
@@ -309,10 +316,18 @@ class RateBudget:
             now = self._clock()
             bucket = self._bucket(label, family, now)
             bucket.refill(now)
+            if bucket.throttled_at is not None:
+                self._recover(bucket, now)
             bucket.tokens -= 1.0
             if bucket.tokens >= 0:
                 return 0.0
             return -bucket.tokens / bucket.rate
+
+    def _recover(self, bucket, now):
+        quiet = now - bucket.throttled_at - self.QUIET
+        if quiet > 0:
+            bucket.rate = min(bucket.base_rate, bucket.rate + bucket.base_rate * self.RECOVERY * quiet)
+            bucket.throttled_at = None if bucket.rate >= bucket.base_rate else now - self.QUIET
 
     def acquire(self, label, family='standard'):
         """Reserve one call and sleep (outside the lock) until it may be sent; return the wait."""
@@ -333,6 +348,7 @@ class RateBudget:
             bucket.refill(now)
             if slow_down:
                 bucket.rate = max(bucket.base_rate * 0.1, bucket.rate * slow_down)
+                bucket.throttled_at = now
             debt = -max(0.0, float(seconds)) * bucket.rate
             if bucket.tokens > debt:
                 bucket.tokens = debt

@@ -39,7 +39,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from json import dumps as json_dumps
 
-from ansible_collections.zoomops.provisioning.plugins.module_utils._client import RateBudget
 from ansible_collections.zoomops.provisioning.plugins.module_utils._errors import (
     ZoomAPIError,
     ZoomConfigError,
@@ -127,48 +126,6 @@ def _key(email):
 
 def _now_iso():
     return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
-
-
-# ---------------------------------------------------------------------------
-# Rate budget for long runs
-# ---------------------------------------------------------------------------
-
-class RecoveringRateBudget(RateBudget):
-    """``RateBudget`` whose buckets win their rate back after a 429.
-
-    The client slows a bucket down on every HTTP 429 (``pause``) and never speeds it up again: in a run of thousands
-    of calls, a burst of 429s caused by someone else (Zoom's limits are per account) would slow the rest of the run
-    for good. Here a bucket regains ``RECOVERY`` of its documented rate per second once ``QUIET`` seconds have
-    passed without a 429 (additive increase, multiplicative decrease).
-    """
-
-    QUIET = 2.0
-    RECOVERY = 0.1
-
-    def __init__(self, *args, **kwargs):
-        super(RecoveringRateBudget, self).__init__(*args, **kwargs)
-        self._throttled_at = {}
-
-    def pause(self, label, family='standard', seconds=1.0, slow_down=0.8):
-        super(RecoveringRateBudget, self).pause(label, family, seconds, slow_down)
-        with self._lock:
-            self._throttled_at[(family, label)] = self._clock()
-
-    def reserve(self, label, family='standard'):
-        key = (family, label)
-        if key in self._throttled_at:
-            with self._lock:
-                now = self._clock()
-                bucket = self._buckets.get(key)
-                since = now - self._throttled_at.get(key, now)
-                if bucket is not None and since > self.QUIET and bucket.rate < bucket.base_rate:
-                    gained = bucket.base_rate * self.RECOVERY * (since - self.QUIET)
-                    bucket.refill(now)
-                    bucket.rate = min(bucket.base_rate, bucket.rate + gained)
-                    self._throttled_at[key] = now - self.QUIET  # count the next gain from now
-                elif bucket is not None and bucket.rate >= bucket.base_rate:
-                    del self._throttled_at[key]
-        return super(RecoveringRateBudget, self).reserve(label, family)
 
 
 # ---------------------------------------------------------------------------

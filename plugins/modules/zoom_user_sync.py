@@ -407,12 +407,12 @@ import os  # noqa: E402  pylint: disable=wrong-import-position
 
 from concurrent.futures import ThreadPoolExecutor  # noqa: E402  pylint: disable=wrong-import-position
 
+from ansible_collections.zoomops.provisioning.plugins.module_utils._client import RateBudget  # noqa: E402
 from ansible_collections.zoomops.provisioning.plugins.module_utils._errors import ZoomError  # noqa: E402
 from ansible_collections.zoomops.provisioning.plugins.module_utils._module import ZoomModule  # noqa: E402
 from ansible_collections.zoomops.provisioning.plugins.module_utils._sync import (  # noqa: E402
     OUTCOMES,
     PLAN_FORMAT,
-    RecoveringRateBudget,
     Scope,
     apply_plan,
     build_plan,
@@ -621,7 +621,7 @@ class Runner:
         self.count = len(users)
         want_phone = any(isinstance(item, dict) and item.get('phone') is not None for item in users)
         concurrency = params['concurrency']
-        budget = RecoveringRateBudget(params['rate_limit_tier'], safety=params['rate_limit_share'], burst=0.05)
+        budget = RateBudget(params['rate_limit_tier'], safety=params['rate_limit_share'], burst=0.05)
         self.client = self.module.get_client(rate_budget=budget, pool_maxsize=concurrency + 8)
         scope_opt = params.get('scope') or {}
         scope = Scope(scope_opt.get('domains'), scope_opt.get('emails'), params.get('protected'))

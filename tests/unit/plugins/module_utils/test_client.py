@@ -834,6 +834,26 @@ def test_rate_budget_pause_after_429(fake_clock):
     assert before == {}
 
 
+def test_rate_budget_recovers_after_429s(fake_clock):
+    budget = RateBudget('business', safety=1.0, burst=0.05, clock=fake_clock.time, sleep=fake_clock.sleep)
+    budget.reserve('Light')
+    for _i in range(10):
+        budget.pause('Light', seconds=0.0)
+    slowed = budget.snapshot()['standard/Light']
+    assert slowed < 80 * 0.2
+    fake_clock.sleep(1.0)
+    budget.reserve('Light')
+    assert budget.snapshot()['standard/Light'] == slowed  # still within the quiet period
+    fake_clock.sleep(3.0)
+    budget.reserve('Light')
+    assert slowed < budget.snapshot()['standard/Light'] < 80.0  # winning its rate back, 10 % a quiet second
+    fake_clock.sleep(20.0)
+    budget.reserve('Light')
+    assert budget.snapshot()['standard/Light'] == 80.0
+    budget.pause('Light', seconds=0.0, slow_down=0)  # a pause without slow-down starts no recovery
+    assert budget.snapshot()['standard/Light'] == 80.0
+
+
 def test_rate_budget_unknown_tier():
     with pytest.raises(ZoomConfigError) as info:
         RateBudget('enterprise-plus')

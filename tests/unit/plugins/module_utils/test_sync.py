@@ -694,19 +694,3 @@ def test_validate_options():
         _sync.validate_options({'unlisted': 'remove', 'scope': None})
     with pytest.raises(Exception, match='concurrency'):
         _sync.validate_options({'concurrency': 0})
-
-
-def test_rate_budget_recovers_after_429s():
-    now = [0.0]
-    budget = _sync.RecoveringRateBudget('business', safety=1.0, burst=0.05, clock=lambda: now[0], sleep=lambda s: None)
-    budget.reserve('Light')
-    for _i in range(10):
-        budget.pause('Light', 'standard', 0.0)
-    slowed = budget.snapshot()['standard/Light']
-    assert slowed < 80 * 0.2
-    now[0] += 1.0
-    budget.reserve('Light')
-    assert budget.snapshot()['standard/Light'] == slowed  # still within the quiet period
-    now[0] += 20.0
-    budget.reserve('Light')
-    assert budget.snapshot()['standard/Light'] == 80.0
