@@ -88,8 +88,7 @@ def pytest_collection_finish(session):
         from zoomsim import testing as zoomsim_testing
     except ImportError:
         return
-    if os.environ.get('ZOOMSIM_PRELOAD', '1') not in ('0', 'false', 'no') and zoomsim_testing.uses_simulator(session.items):
-        zoomsim_testing.preload()
+    zoomsim_testing.preload_for(session.items)
 
 
 STUB_ACCOUNT_ID = 'stub-account-id'

@@ -229,7 +229,13 @@ def preload():
     _PRELOADED.append(True)
 
 
-def uses_simulator(items):
+def preload_for(items):
+    """`preload()` when the collected tests use the simulator, unless ZOOMSIM_PRELOAD is 0/false/no."""
+    if os.environ.get("ZOOMSIM_PRELOAD", "1") not in ("0", "false", "no") and _uses_simulator(items):
+        preload()
+
+
+def _uses_simulator(items):
     """True when a collected test uses a zoomsim fixture or its module's source mentions zoomsim."""
     seen = set()
     for item in items:
@@ -318,8 +324,7 @@ if pytest is not None:
     @pytest.hookimpl(trylast=True)
     def pytest_collection_finish(session):
         """Preload in the process that runs (or forks) the tests, before the first test starts."""
-        if os.environ.get("ZOOMSIM_PRELOAD", "1") not in ("0", "false", "no") and uses_simulator(session.items):
-            preload()
+        preload_for(session.items)
 
     @pytest.fixture(name="zoomsim")
     def zoomsim_fixture(request):
