@@ -50,7 +50,7 @@ help:
 	@echo "make test            changelog-lint docs-lint build-check lint sanity units simulator-test integration,"
 	@echo "                     $(TEST_JOBS) at a time (TEST_JOBS), each logged to $(BUILD)/logs/<step>.log"
 	@echo "make demo            run playbooks/demo.yml twice against the simulator (rerun: changed=0)"
-	@echo "make bench           the benchmark harness, bench/run.py \$$(BENCH_ARGS) (bench/README.md, about an hour)"
+	@echo "make bench           the benchmark harness, bench/run.py \$$(BENCH_ARGS) (bench/README.md; hours with the defaults)"
 	@echo "make venv            create $(VENV) and install requirements-dev.txt + tests/simulator"
 	@echo "make sanity|units|integration   ansible-test $(ANSIBLE_TEST_MODE) --python 3.11 on a copy under $(BUILD)/"
 	@echo "make sanity-pylint|sanity-rest  sanity split in two (pylint / every other test), as make test runs it"
@@ -170,7 +170,7 @@ step/%: venv
 demo: venv
 	bash hack/demo.sh
 
-# the benchmark harness (bench/README.md); takes about an hour with the defaults, e.g.
+# the benchmark harness (bench/README.md); the defaults take about 3 hours (the two N=1,000 loops), e.g.
 # make bench BENCH_ARGS="--sizes 1000 --scenarios first,noop,drift --json build/bench.json"
 BENCH_ARGS ?=
 bench: venv
