@@ -37,17 +37,20 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 TEST_JOBS ?= 2
 INTEGRATION_SHARDS ?= 2
 INTEGRATION_STEPS := $(foreach i,$(shell seq 1 $(INTEGRATION_SHARDS)),integration-$(i))
-TEST_STEPS ?= sanity-rest $(INTEGRATION_STEPS) sanity-pylint simulator-test units lint docs-lint build-check changelog-lint
+TEST_STEPS ?= sanity-rest $(INTEGRATION_STEPS) sanity-pylint simulator-test units gitops-test lint build-check docs-lint \
+              duplicate-code changelog-lint
 LOG_DIR := $(BUILD_ABS)/logs
 
 REQUIREMENTS := requirements.txt requirements-dev.txt tests/unit/requirements.txt tests/integration/requirements.txt
 SIMULATOR_PROJECT := $(wildcard $(SIMULATOR_DIR)/pyproject.toml $(SIMULATOR_DIR)/setup.cfg $(SIMULATOR_DIR)/setup.py)
 
-.PHONY: help venv sanity units integration lint changelog-lint docs-lint build-check \
-        simulator-test test demo bench collection clean sanity-pylint sanity-rest $(INTEGRATION_STEPS)
+.PHONY: help venv sanity units integration lint changelog-lint docs-lint build-check duplicate-code gitops-test \
+        simulator-test test demo bench collection collection-dist simulator-dist dist clean sanity-pylint sanity-rest \
+        $(INTEGRATION_STEPS)
 
 help:
-	@echo "make test            changelog-lint docs-lint build-check lint sanity units simulator-test integration,"
+	@echo "make test            sanity units integration simulator-test gitops-test lint build-check docs-lint"
+	@echo "                     duplicate-code changelog-lint,"
 	@echo "                     $(TEST_JOBS) at a time (TEST_JOBS), each logged to $(BUILD)/logs/<step>.log"
 	@echo "make demo            run playbooks/demo.yml twice against the simulator (rerun: changed=0)"
 	@echo "make bench           the benchmark harness, bench/run.py \$$(BENCH_ARGS) (bench/README.md; hours with the defaults)"
@@ -58,7 +61,14 @@ help:
 	@echo "make lint            ansible-lint --profile production --offline"
 	@echo "make changelog-lint  antsibull-changelog lint"
 	@echo "make docs-lint       antsibull-docs lint-collection-docs --plugin-docs"
-	@echo "make build-check     build the tarball, install it offline, ansible-doc every module"
+	@echo "make build-check     build the tarball and the simulator wheel; install the tarball offline + ansible-doc every"
+	@echo "                     module; install the wheel in a throwaway venv and serve the demo world with it"
+	@echo "make collection-dist $(BUILD)/dist/zoomops-provisioning-<version>.tar.gz (then: ansible-galaxy collection install it)"
+	@echo "make simulator-dist  $(BUILD)/dist/zoomsim-<version>-py3-none-any.whl and .tar.gz (then: pip install the wheel)"
+	@echo "make dist            both"
+	@echo "make gitops-test     the shell steps of docs/examples/*.yml (plan, comment, apply, rerun) and playbooks/audit.yml"
+	@echo "                     against the simulator (tests/gitops/run_examples.py)"
+	@echo "make duplicate-code  pylint's duplicate-code check (R0801) over plugins/"
 	@echo "make simulator-test  pytest tests/simulator/tests"
 	@echo "make clean           remove build products and ansible-test output (keeps $(VENV))"
 
@@ -105,6 +115,24 @@ docs-lint: venv
 
 build-check: venv
 	bash hack/build-check.sh
+
+# release artifacts into $(BUILD)/dist (hack/dist.sh builds them from a copy of the tree)
+collection-dist: venv
+	@bash hack/dist.sh collection "$(BUILD_ABS)/dist"
+
+simulator-dist: venv
+	@bash hack/dist.sh simulator "$(BUILD_ABS)/dist"
+
+dist: venv
+	@bash hack/dist.sh all "$(BUILD_ABS)/dist"
+
+# the documented pipelines, run against the simulator (tests/gitops/run_examples.py says how)
+gitops-test: venv
+	python tests/gitops/run_examples.py
+
+# R0801 with pylint's default minimum of 4 similar lines (comments, docstrings, imports and signatures ignored)
+duplicate-code: venv
+	pylint --persistent=n --disable=all --enable=duplicate-code --min-similarity-lines=4 --recursive=y plugins/
 
 lint: venv
 	bash hack/lint.sh $(LINT_ARGS)

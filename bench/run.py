@@ -10,13 +10,15 @@ API calls by Zoom rate-limit bucket, HTTP 429s, wall time, the module's own time
 floor (bench/README.md defines the floor).
 
 Scenarios: ``first`` (first provisioning with phone), ``noop`` (rerun of the same list), ``drift``
-(5 % of a converged account changed), ``loop`` (the same work as a loop of zoom_user and
-zoom_phone_user), ``uri`` (the same work as a hand-written ansible.builtin.uri loop), ``chaos``
+(5 % of a converged account changed), ``role`` (the same work as ``first`` through the phone_user role),
+``loop`` (the same work as a loop of zoom_user and zoom_phone_user), ``uri`` (the same work as a
+hand-written ansible.builtin.uri loop), ``chaos``
 (first provisioning under fault injection: 429 bursts, 5xx, dropped connections, lost answers and a
 token revoked mid-run; up to two runs).
 
     .venv/bin/python bench/run.py                          # everything (the N=1000 loops take an hour)
     .venv/bin/python bench/run.py --sizes 100 --scenarios first,noop,drift,loop,uri
+    .venv/bin/python bench/run.py --sizes 100,1000 --scenarios first,role
     .venv/bin/python bench/run.py --sizes 10000 --scenarios first,noop --json out.json
 """
 
@@ -41,7 +43,7 @@ sys.path.insert(0, HERE)
 
 import worldgen  # noqa: E402  pylint: disable=wrong-import-position
 
-SCENARIOS = ('first', 'noop', 'drift', 'loop', 'uri', 'chaos')
+SCENARIOS = ('first', 'noop', 'drift', 'role', 'loop', 'uri', 'chaos')
 # Zoom's documented Business+ limits per second (BEHAVIOUR.md 6.1)
 LIMITS = {'standard/Light': 80.0, 'standard/Medium': 60.0, 'phone/Light': 40.0, 'phone/Medium': 20.0}
 BUCKETS = ('standard/Light', 'standard/Medium', 'phone/Light', 'phone/Medium')
@@ -324,14 +326,16 @@ class Bench:
                 self.record('drift', n, sim, seq, wall, code, summary, floor, drifted, baseline, extra={'drift': kinds})
         if 'chaos' in wanted and n in args.chaos_sizes:
             self.chaos(n, desired, baseline, common)
-        for scenario, book in (('loop', 'loop.yml'), ('uri', 'uri_loop.yml')):
-            if scenario not in wanted or n not in args.loop_sizes:
+        for scenario, book, sizes, variables in (('role', 'role.yml', args.role_sizes, dict(common, users=desired)),
+                                                 ('loop', 'loop.yml', args.loop_sizes, {'users': desired}),
+                                                 ('uri', 'uri_loop.yml', args.loop_sizes, {'users': desired})):
+            if scenario not in wanted or n not in sizes:
                 continue
             world = worldgen.make_world(n, converged=False, latency_ms=args.latency_ms, validate_requests=args.validate_requests)
             floor = floor_model(pre_state(world), {'create': n, 'new_numbers': True}, args.latency_ms)
             with self.simulator(world) as sim:
                 seq = sim.mark()
-                wall, code, summary, _log = self.playbook(sim, book, {'users': desired}, '%s-%d' % (scenario, n))
+                wall, code, summary, _log = self.playbook(sim, book, variables, '%s-%d' % (scenario, n))
                 self.record(scenario, n, sim, seq, wall, code, summary, floor, desired, baseline)
 
     def noop(self, sim, n, desired, baseline, common, label):
@@ -404,7 +408,16 @@ def targets(results):
                      '(target: <= 1.3x, 0 failed): %s' % (first['module_over_floor'] or 0, first['wall_over_floor'] or 0,
                                                           first['failed_users'], 'MET' if ok else 'NOT MET'))
     for n in (100, 1000):
-        loop, sync = found.get(('loop', n)), found.get(('first', n))
+        role, sync = found.get(('role', n)), found.get(('first', n))
+        if role and sync:
+            ratio = role['wall_s'] / sync['wall_s']
+            complete = not role['not_converged'] and not role['failed_users'] and not role['returncode']
+            line = 'phone_user role vs sync, N=%d: wall %.1f s vs %.1f s = %.2fx%s' % (
+                n, role['wall_s'], sync['wall_s'], ratio, _unfinished(role))
+            if n == 1000:
+                line += ' (target: <= 1.5x, every person converged): %s' % ('MET' if ratio <= 1.5 and complete else 'NOT MET')
+            lines.append(line)
+        loop = found.get(('loop', n))
         if loop and sync:
             ratio = loop['wall_s'] / sync['wall_s']
             lines.append('loop of per-user modules vs sync, N=%d: %.1fx slower%s (target: >= 20x): %s'
@@ -432,6 +445,7 @@ def parse_args(argv=None):
     parser.add_argument('--scenarios', default=','.join(SCENARIOS),
                         help='comma-separated subset of %s (default: all)' % ', '.join(SCENARIOS))
     parser.add_argument('--loop-sizes', default='100,1000', help='N for the loop and uri scenarios (default: 100,1000)')
+    parser.add_argument('--role-sizes', default='100,1000', help='N for the role scenario (default: 100,1000)')
     parser.add_argument('--chaos-sizes', default='1000', help='N for the chaos scenario (default: 1000)')
     parser.add_argument('--latency-ms', type=float, default=100.0, help='simulated latency per request (default: 100)')
     parser.add_argument('--concurrency', type=int, default=16, help='zoom_user_sync concurrency (default: 16)')
@@ -447,6 +461,7 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     args.sizes = [int(x) for x in args.sizes.split(',') if x.strip()]
     args.loop_sizes = [int(x) for x in args.loop_sizes.split(',') if x.strip()]
+    args.role_sizes = [int(x) for x in args.role_sizes.split(',') if x.strip()]
     args.chaos_sizes = [int(x) for x in args.chaos_sizes.split(',') if x.strip()]
     args.scenarios = [x.strip() for x in args.scenarios.split(',') if x.strip()]
     unknown = set(args.scenarios) - set(SCENARIOS)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Build the collection tarball the way a release would (from the copy of the tracked
-# files), check what it ships, install it offline into a temporary directory and run
-# ansible-doc on every module and role it contains.
+# Build the release artifacts the way a release would (hack/dist.sh, from a copy of the tree). The collection
+# tarball: check what it ships, install it offline into a temporary directory and run ansible-doc on every module
+# and role it contains. The simulator wheel: install it into a throwaway venv, run `zoomsim serve --help`, serve
+# the packaged demo world for a moment and get an OAuth token from it.
 #
 # Usage: hack/build-check.sh        (needs the venv on PATH; `make build-check` does that)
 set -euo pipefail
@@ -12,16 +13,27 @@ case "$venv" in /*) ;; *) venv="$root/$venv" ;; esac
 export PATH="$venv/bin:$PATH"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/zoomops-build-check.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+sim_pid=
+trap 'if [ -n "$sim_pid" ]; then kill "$sim_pid" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
 
-src=$(bash "$root/hack/sync-collection.sh" "$work/src")
-ansible-galaxy collection build --output-path "$work/dist" "$src" >/dev/null
+bash "$root/hack/dist.sh" all "$work/dist" >/dev/null
 tarball=$(ls "$work"/dist/zoomops-provisioning-*.tar.gz)
 echo "build-check: built $(basename "$tarball") ($(du -k "$tarball" | cut -f1) KiB)"
+wheel=$(ls "$work"/dist/zoomsim-*-py3-none-any.whl)
+sdist=$(ls "$work"/dist/zoomsim-*.tar.gz)
+echo "build-check: built $(basename "$wheel") and $(basename "$sdist")"
+
+fail=0
+# the README's install commands name the artifacts by version: keep them true when a version changes
+for artifact in "$tarball" "$wheel"; do
+  if ! grep -qF "$(basename "$artifact")" "$root/README.md"; then
+    echo "build-check: README.md does not name $(basename "$artifact") (a version changed? update its install commands)" >&2
+    fail=1
+  fi
+done
 
 tar -tzf "$tarball" | sed 's|^\./||; s|/$||' | sort >"$work/contents"
 
-fail=0
 # development-only trees must never ship
 for forbidden in tests/simulator tests/output tests/integration/inventory .venv build bench hack .ci \
                  .git .gitignore .ansible-lint Makefile; do
@@ -87,6 +99,53 @@ for module in "${modules[@]}"; do
     fail=1
   }
 done
+
+# the simulator as users install it in their own CI: the wheel alone, in a fresh venv
+python -m venv "$work/simvenv"
+"$work/simvenv/bin/python" -m pip install -q "$wheel" >"$work/pip.log" 2>&1 || {
+  cat "$work/pip.log" >&2; echo "build-check: pip install $(basename "$wheel") failed" >&2; fail=1; }
+if [ -x "$work/simvenv/bin/zoomsim" ] && "$work/simvenv/bin/zoomsim" serve --help >/dev/null; then
+  echo "build-check: zoomsim serve --help ok"
+  (cd "$work" && exec "$work/simvenv/bin/zoomsim" serve --port 0 --port-file "$work/zoomsim.port" --world demo --quiet) \
+    >"$work/zoomsim.log" 2>&1 &
+  sim_pid=$!
+  if "$work/simvenv/bin/python" - "$work/zoomsim.port" "$sim_pid" <<'PY'
+import base64
+import json
+import os
+import sys
+import time
+import urllib.request
+
+port_file, pid = sys.argv[1], int(sys.argv[2])
+deadline = time.monotonic() + 30
+while not (os.path.exists(port_file) and open(port_file).read().strip()):
+    os.kill(pid, 0)  # raises when the simulator died
+    if time.monotonic() > deadline:
+        sys.exit("zoomsim did not listen within 30 s")
+    time.sleep(0.1)
+url = "http://127.0.0.1:%s" % open(port_file).read().strip()
+with urllib.request.urlopen(url + "/_sim/health", timeout=10) as answer:
+    health = json.load(answer)
+# the demo world's credentials (tests/simulator/worlds/demo.yml), not secrets
+basic = base64.b64encode(b"demo-client-id:demo-client-secret").decode()
+request = urllib.request.Request(url + "/oauth/token?grant_type=account_credentials&account_id=demo-account",
+                                 method="POST", headers={"Authorization": "Basic " + basic})
+with urllib.request.urlopen(request, timeout=10) as answer:
+    token = json.load(answer)
+assert health.get("status") == "ok" and token.get("access_token"), (health, sorted(token))
+print("build-check: zoomsim %s served the demo world and issued a token" % health.get("version"))
+PY
+  then :; else
+    cat "$work/zoomsim.log" >&2; echo "build-check: the installed zoomsim did not serve" >&2; fail=1
+  fi
+  kill "$sim_pid" 2>/dev/null || true
+  wait "$sim_pid" 2>/dev/null || true
+  sim_pid=
+else
+  echo "build-check: the installed wheel has no working zoomsim command" >&2
+  fail=1
+fi
 
 if [ "$fail" -ne 0 ]; then
   echo "build-check: FAILED" >&2

@@ -50,6 +50,7 @@ options:
     description:
       - Base URL of the Zoom API, without C(/v2).
       - If not set, the value of the E(ZOOM_API_URL) environment variable is used, else the default.
+        An empty value is refused.
       - Change it only to reach a proxy or a test double such as the collection's simulator.
     type: str
     default: https://api.zoom.us
@@ -57,11 +58,13 @@ options:
     description:
       - URL of the Zoom OAuth token endpoint used to get an access token.
       - If not set, the value of the E(ZOOM_OAUTH_URL) environment variable is used, else the default.
+        An empty value is refused.
     type: str
     default: https://zoom.us/oauth/token
   timeout:
     description:
       - Timeout in seconds of each HTTP request to Zoom (connect and read).
+      - Must be greater than V(0); any other value is refused before anything is sent to Zoom.
     type: int
     default: 30
   validate_certs:
@@ -80,7 +83,12 @@ notes:
     or through the environment variables, instead of repeating them in every task.
   - The modules fetch one access token per run and fetch a new one once if Zoom rejects it. Calls that cannot create
     duplicates are retried on HTTP 429, 5xx and connection errors (honouring C(Retry-After)); a create (POST) is retried
-    only on HTTP 429, and when its outcome is unknown the module fails with C(uncertain=true) instead of sending it twice.
+    only on HTTP 429 and when the connection failed before it was sent, and when its outcome is unknown the module fails
+    with C(uncertain=true) instead of sending it twice.
+  - When O(oauth_url) or O(api_url) cannot be reached at all on first contact (connection refused, unknown host name,
+    TLS error) the module fails at once with a message naming the option and its value, instead of retrying.
+  - The client secret, the HTTP Basic authorization value derived from it (in every base64 form) and the access tokens
+    are masked in results, warnings and error messages, also when Zoom's answer echoes them.
   - With C(-vvvv) the results also contain C(zoom_request_log) (method, path, status and duration of each call, never
     headers or tokens) and C(zoom_stats) (call counters).
 '''

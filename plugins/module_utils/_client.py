@@ -8,29 +8,30 @@
 * ``requests.Session`` with a connection pool sized for worker threads;
 * Server-to-Server OAuth token fetched lazily, once per process (thread-safe),
   re-fetched once when Zoom answers ``401`` with code 124;
-* retries: 429 honours ``Retry-After`` (seconds or date), else
-  ``X-RateLimit-Reset``, else capped jittered exponential backoff; 5xx and
-  connection errors are retried for GET/PUT/PATCH/DELETE only; a POST is
-  retried only on 429 and on connection errors raised before anything was
-  sent, otherwise it raises ``ZoomUncertainWriteError``;
-* optional per-label rate budget (``RateBudget``) shared by threads;
+* retries as the ``RETRY_POLICY`` table says (429 honours ``Retry-After``;
+  5xx and lost connections are retried for GET/PUT/PATCH/DELETE only, a POST
+  raises ``ZoomUncertainWriteError``; an endpoint that never answered and
+  refuses the connection or does not resolve fails at once, naming the option);
+* optional per-label rate budget (``_ratelimit.RateBudget``) shared by threads;
 * pagination helpers for ``next_page_token`` lists and SCIM ``startIndex``.
 
 Nothing here calls ``fail_json``; errors are the typed exceptions of ``_errors``.
-No secret (client secret, access token) ever goes into an exception, a log hook
-call or ``stats``.
+No secret (client secret, its base64 ``Basic`` forms, access tokens) ever goes
+into an exception, a log hook call or ``stats``: ``secret_forms`` lists them and
+every raised error is scrubbed.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type  # pylint: disable=invalid-name
 
+import base64
 import collections
 import copy
-import datetime
-import email.utils
+import math
 import random
 import re
+import socket
 import threading
 import time
 import traceback
@@ -44,8 +45,18 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._errors impor
     ZoomAuthError,
     ZoomConfigError,
     ZoomConnectionError,
+    ZoomError,
     ZoomRateLimitError,
     ZoomUncertainWriteError,
+    hint_for,
+)
+# RateBudget is also imported from here by older code; its home is _ratelimit
+from ansible_collections.zoomops.provisioning.plugins.module_utils._ratelimit import (
+    RateBudget,
+    parse_rate_limit_reset,
+    parse_retry_after,
+    rate_family,
+    rate_label,
 )
 
 try:
@@ -63,6 +74,10 @@ try:
     from urllib3.exceptions import NewConnectionError, ConnectTimeoutError
 except ImportError:
     NewConnectionError = ConnectTimeoutError = None  # pylint: disable=invalid-name
+try:
+    from urllib3.exceptions import NameResolutionError  # urllib3 2.x
+except ImportError:
+    NameResolutionError = None  # pylint: disable=invalid-name
 
 
 COLLECTION_VERSION = '0.1.0'
@@ -147,272 +162,39 @@ def encode_query(params):
     return '&'.join(pairs)
 
 
-def _validate_base_url(option, value, default):
-    """Return ``value`` without trailing slashes, or raise ZoomConfigError."""
-    if value is None or not str(value).strip():
+def validate_base_url(option, value, default):
+    """Return ``value`` without trailing slashes (``default`` for None), or raise ZoomConfigError."""
+    if value is None:
         return default
+    env = 'ZOOM_API_URL' if option == 'api_url' else 'ZOOM_OAUTH_URL'
     text = str(value).strip()
+    if not text:
+        raise ZoomConfigError(
+            'Option %s is empty. Leave it out (and unset or fill the %s environment variable) to use Zoom\'s %s, or set '
+            'it to an http(s) URL.' % (option, env, default))
     parts = urlsplit(text)
     if parts.scheme not in ('http', 'https') or not parts.netloc:
         raise ZoomConfigError(
             'Option %s must be an http(s) URL such as %s, got %r. Fix the option (or the %s environment variable).'
-            % (option, default, text, 'ZOOM_API_URL' if option == 'api_url' else 'ZOOM_OAUTH_URL'))
+            % (option, default, text, env))
     if parts.query or parts.fragment:
         raise ZoomConfigError('Option %s must not contain a query string or fragment, got %r (use for example %s).' % (option, text, default))
     return text.rstrip('/')
 
 
-# ---------------------------------------------------------------------------
-# Rate limit labels and budget (BEHAVIOUR.md section 6)
-# ---------------------------------------------------------------------------
-
-LIGHT = 'Light'
-MEDIUM = 'Medium'
-HEAVY = 'Heavy'
-RESOURCE_INTENSIVE = 'Resource-intensive'
-
-RATE_TIERS = ('free', 'pro', 'business')
-
-# requests per second, per account and label (Resource-intensive is per minute in Zoom's table)
-RATE_LIMITS = {
-    'standard': {
-        'free': {LIGHT: 4.0, MEDIUM: 2.0, HEAVY: 1.0, RESOURCE_INTENSIVE: 10.0 / 60},
-        'pro': {LIGHT: 30.0, MEDIUM: 20.0, HEAVY: 10.0, RESOURCE_INTENSIVE: 10.0 / 60},
-        'business': {LIGHT: 80.0, MEDIUM: 60.0, HEAVY: 40.0, RESOURCE_INTENSIVE: 20.0 / 60},
-    },
-    'phone': {
-        # Zoom Phone is not sold on free accounts; use the free standard numbers
-        'free': {LIGHT: 4.0, MEDIUM: 2.0, HEAVY: 1.0, RESOURCE_INTENSIVE: 5.0 / 60},
-        'pro': {LIGHT: 20.0, MEDIUM: 10.0, HEAVY: 5.0, RESOURCE_INTENSIVE: 5.0 / 60},
-        'business': {LIGHT: 40.0, MEDIUM: 20.0, HEAVY: 10.0, RESOURCE_INTENSIVE: 10.0 / 60},
-    },
-}
-
-# (method or None for any, path regex on the lower-cased path without query, label); first match wins
-_LABEL_RULES = [
-    ('GET', r'/v2/users', MEDIUM),
-    ('POST', r'/v2/users', LIGHT),
-    (None, r'/v2/users/email', LIGHT),
-    ('GET', r'/v2/users/summary', MEDIUM),
-    ('POST', r'/v2/users/features', MEDIUM),
-    (None, r'/v2/users/[^/]+/settings', MEDIUM),
-    (None, r'/v2/users/[^/]+/status', LIGHT),
-    (None, r'/v2/users/[^/]+', LIGHT),
-    ('GET', r'/v2/phone/users', MEDIUM),
-    ('POST', r'/v2/phone/users/batch', MEDIUM),
-    ('PUT', r'/v2/phone/users/batch', LIGHT),
-    (None, r'/v2/phone/users/[^/]+', LIGHT),
-    (None, r'/v2/phone/users/[^/]+/(calling_plans|phone_numbers)(/[^/]+)?', LIGHT),
-    ('GET', r'/v2/phone/(calling_plans|numbers|sites)', MEDIUM),
-    ('GET', r'/v2/phone/numbers/[^/]+', LIGHT),
-    ('GET', r'/scim2/users', MEDIUM),
-    ('POST', r'/scim2/users', LIGHT),
-    (None, r'/scim2/users/[^/]+', LIGHT),
-    ('GET', r'/scim2/groups', MEDIUM),
-    ('POST', r'/scim2/groups', MEDIUM),
-    ('GET', r'/scim2/groups/[^/]+', LIGHT),
-    (None, r'/scim2/groups/[^/]+', MEDIUM),
-]
-_LABEL_RULES = [(method, re.compile('^%s$' % pattern), label) for method, pattern, label in _LABEL_RULES]
-
-
-def _normalise_path(path):
-    path = (path or '').split('?', 1)[0].lower()
-    if len(path) > 1:
-        path = path.rstrip('/')
-    return path
-
-
-def rate_label(method, path):
-    """Zoom's rate-limit label (``Light``, ``Medium``, ``Heavy``) of one call (BEHAVIOUR.md 6.2).
-
-    Calls not in Zoom's tables count as ``Medium`` for GET (lists are Medium)
-    and ``Light`` otherwise.
-    """
-    method = (method or 'GET').upper()
-    norm = _normalise_path(path)
-    for rule_method, regex, label in _LABEL_RULES:
-        if rule_method is not None and rule_method != method:
-            continue
-        if regex.match(norm):
-            return label
-    return MEDIUM if method == 'GET' else LIGHT
-
-
-def rate_family(path):
-    """``phone`` for Zoom Phone APIs (own rate table), ``standard`` for everything else."""
-    return 'phone' if _normalise_path(path).startswith('/v2/phone/') else 'standard'
-
-
-class _Bucket:
-    __slots__ = ('rate', 'base_rate', 'capacity', 'tokens', 'last', 'throttled_at')
-
-    def __init__(self, rate, capacity, now):
-        self.rate = rate
-        self.base_rate = rate
-        self.capacity = capacity
-        self.tokens = capacity
-        self.last = now
-        self.throttled_at = None  # time of the last 429 while the rate is below base_rate
-
-    def refill(self, now):
-        if now > self.last:
-            self.tokens = min(self.capacity, self.tokens + (now - self.last) * self.rate)
-            self.last = now
-
-
-class RateBudget:
-    """Per-label token buckets shared by threads (reservation based).
-
-    Each call reserves one token of its bucket (``family``/``label``) under a
-    short lock and then sleeps, without the lock, until its reservation is due.
-    Over any interval of ``t`` seconds a bucket lets at most
-    ``capacity + rate * t`` calls through, where ``rate`` is ``safety`` times
-    Zoom's documented limit of the tier and ``capacity`` is ``burst`` times
-    ``rate`` (at least 1), so one second never sees more than Zoom's limit.
-    A 429 pauses the bucket (``pause``) and slows it down a little; once
-    ``QUIET`` seconds pass without a 429 the bucket wins back ``RECOVERY`` of
-    its rate per second. Zoom's limits are per account: without recovery, a
-    burst of 429s caused by another app would slow the rest of a long run.
-    """
-
-    QUIET = 2.0
-    RECOVERY = 0.1
-
-    def __init__(self, tier='business', safety=0.8, burst=0.25, clock=None, sleep=None, limits=None):
-        tier = (tier or '').lower()
-        limits = limits or RATE_LIMITS
-        if tier not in limits.get('standard', {}):
-            raise ZoomConfigError('Unknown rate_limit_tier %r: use one of %s (the Zoom plan of the account).' % (tier, ', '.join(RATE_TIERS)))
-        if not 0 < safety <= 1:
-            raise ZoomConfigError('RateBudget safety must be in (0, 1], got %r.' % (safety,))
-        self.tier = tier
-        self.safety = float(safety)
-        self.burst = float(burst)
-        self._limits = limits
-        self._clock = clock or time.monotonic
-        self._sleep = sleep or time.sleep
-        self._lock = threading.Lock()
-        self._buckets = {}
-
-    def limit(self, label, family='standard'):
-        """Zoom's documented requests per second for ``label`` in this tier."""
-        table = self._limits.get(family) or self._limits['standard']
-        tier_table = table.get(self.tier) or self._limits['standard'][self.tier]
-        return tier_table.get(label, tier_table[MEDIUM])
-
-    def _bucket(self, label, family, now):
-        key = (family, label)
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            rate = self.limit(label, family) * self.safety
-            bucket = _Bucket(rate, max(1.0, rate * self.burst), now)
-            self._buckets[key] = bucket
-        return bucket
-
-    def reserve(self, label, family='standard'):
-        """Reserve one call; return the seconds to wait before sending it (never sleeps)."""
-        with self._lock:
-            now = self._clock()
-            bucket = self._bucket(label, family, now)
-            bucket.refill(now)
-            if bucket.throttled_at is not None:
-                self._recover(bucket, now)
-            bucket.tokens -= 1.0
-            if bucket.tokens >= 0:
-                return 0.0
-            return -bucket.tokens / bucket.rate
-
-    def _recover(self, bucket, now):
-        quiet = now - bucket.throttled_at - self.QUIET
-        if quiet > 0:
-            bucket.rate = min(bucket.base_rate, bucket.rate + bucket.base_rate * self.RECOVERY * quiet)
-            bucket.throttled_at = None if bucket.rate >= bucket.base_rate else now - self.QUIET
-
-    def acquire(self, label, family='standard'):
-        """Reserve one call and sleep (outside the lock) until it may be sent; return the wait."""
-        wait = self.reserve(label, family)
-        if wait > 0:
-            self._sleep(wait)
-        return wait
-
-    def acquire_for(self, method, path):
-        """``acquire`` for the label and family of ``method path``."""
-        return self.acquire(rate_label(method, path), rate_family(path))
-
-    def pause(self, label, family='standard', seconds=1.0, slow_down=0.8):
-        """After a 429: nothing of this bucket is released for ``seconds``, and its rate drops by ``slow_down``."""
-        with self._lock:
-            now = self._clock()
-            bucket = self._bucket(label, family, now)
-            bucket.refill(now)
-            if slow_down:
-                bucket.rate = max(bucket.base_rate * 0.1, bucket.rate * slow_down)
-                bucket.throttled_at = now
-            debt = -max(0.0, float(seconds)) * bucket.rate
-            if bucket.tokens > debt:
-                bucket.tokens = debt
-
-    def snapshot(self):
-        """Current rates per bucket (for debugging and tests)."""
-        with self._lock:
-            return dict(('%s/%s' % key, bucket.rate) for key, bucket in self._buckets.items())
-
-
-# ---------------------------------------------------------------------------
-# Header and error parsing
-# ---------------------------------------------------------------------------
-
-def _parse_http_date(text, now):
-    """Seconds from ``now`` (epoch) until an ISO-8601 or RFC 7231 date; None if not a date."""
-    text = text.strip()
-    when = None
-    iso = text[:-1] + '+00:00' if text.endswith(('Z', 'z')) else text
-    try:
-        when = datetime.datetime.fromisoformat(iso)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            when = None
-    if when is None:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=datetime.timezone.utc)
-    return max(0.0, when.timestamp() - now)
-
-
-def parse_retry_after(value, now=None):
-    """``Retry-After`` as seconds to wait: a number of seconds or a date (ISO 8601 or HTTP date)."""
+def validate_timeout(value):
+    """``timeout`` as seconds (a float over 0); None gives the default. Raises ZoomConfigError, never replaces a value."""
     if value is None:
-        return None
-    now = time.time() if now is None else now
-    text = str(value).strip()
-    if not text:
-        return None
+        return float(DEFAULT_TIMEOUT)
     try:
-        return max(0.0, float(text))
-    except ValueError:
-        return _parse_http_date(text, now)
-
-
-def parse_rate_limit_reset(value, now=None):
-    """``X-RateLimit-Reset`` as seconds to wait: an epoch (s or ms), a number of seconds, or a date."""
-    if value is None:
-        return None
-    now = time.time() if now is None else now
-    text = str(value).strip()
-    if not text:
-        return None
-    try:
-        number = float(text)
-    except ValueError:
-        return _parse_http_date(text, now)
-    if number > 1e12:
-        return max(0.0, number / 1000.0 - now)
-    if number > 1e9:
-        return max(0.0, number - now)
-    return max(0.0, number)
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = None
+    if seconds is None or isinstance(value, bool) or not math.isfinite(seconds) or seconds <= 0:
+        raise ZoomConfigError(
+            'Option timeout must be a number of seconds greater than 0, got %r. Set timeout to the seconds one HTTP request to '
+            'Zoom may take (default %d), or leave it out.' % (value, DEFAULT_TIMEOUT))
+    return seconds
 
 
 def _format_wait(seconds):
@@ -454,8 +236,116 @@ def request_not_sent(exc):
     return False
 
 
+# ---------------------------------------------------------------------------
+# Retry policy: the request loop reads this table
+# ---------------------------------------------------------------------------
+
+# which methods an outcome is retried for
+ANY_METHOD = 'any'            # POST included: Zoom did nothing, so sending again cannot create a duplicate
+IDEMPOTENT = 'idempotent'     # IDEMPOTENT_METHODS and the token request (fetching a token twice is harmless)
+NO_METHOD = 'none'            # never retried: waiting cannot fix it
+
+RetryRule = collections.namedtuple('RetryRule', ['retried_for', 'wait', 'otherwise'])
+RetryRule.__doc__ = """``retried_for``: ANY_METHOD, IDEMPOTENT or NO_METHOD; ``wait`` before the next attempt:
+``backoff`` (capped jittered exponential), ``retry_after`` (the 429's headers, else backoff) or ``new_token`` (no wait,
+once); ``otherwise``, for a method it is not retried for: ``uncertain`` (ZoomUncertainWriteError: the caller must look
+the object up) or ``fail`` (the error as is). Retried outcomes fail too once ``max_retries`` is used up."""
+
+# outcome -> rule (facts: docs/ZOOM-API-FACTS.md §1.4, §2.1, §6.3)
+RETRY_POLICY = {
+    # HTTP 429: Zoom refused the call before doing anything. A daily limit, or a wait longer than max_wait,
+    # fails at once (ZoomRateLimitError); the shared RateBudget is paused too.
+    'throttled': RetryRule(ANY_METHOD, 'retry_after', 'fail'),
+    # HTTP 5xx: the call may have been applied.
+    'server_error': RetryRule(IDEMPOTENT, 'backoff', 'uncertain'),
+    # connection refused or connect timeout once the endpoint has answered in this run: nothing left the machine.
+    'not_sent': RetryRule(ANY_METHOD, 'backoff', 'fail'),
+    # dropped connection or read timeout after the request left: as 5xx.
+    'lost': RetryRule(IDEMPOTENT, 'backoff', 'uncertain'),
+    # connection refused or a host name that does not resolve, before the endpoint ever answered in this run:
+    # a wrong api_url / oauth_url. Fail at once with the option and its value (retrying took ~33 s, issue #11).
+    'unreachable': RetryRule(NO_METHOD, None, 'fail'),
+    # TLS errors and requests that cannot be built (bad URL): retrying cannot fix them.
+    'tls': RetryRule(NO_METHOD, None, 'fail'),
+    'invalid_request': RetryRule(NO_METHOD, None, 'fail'),
+    # HTTP 401 code 124: fetch a new token and repeat the call, once.
+    'token_rejected': RetryRule(ANY_METHOD, 'new_token', 'fail'),
+}
+
+
+def _retried(rule, idempotent):
+    return rule.retried_for == ANY_METHOD or (rule.retried_for == IDEMPOTENT and idempotent)
+
+
 def _is_tls_error(exc):
     return HAS_REQUESTS and isinstance(exc, requests.exceptions.SSLError)
+
+
+def _unreachable_reason(exc):
+    """``connection refused`` / ``host name does not resolve`` when nothing can answer at that address, else None."""
+    for item in _chain(exc):
+        if isinstance(item, ConnectionRefusedError):
+            return 'connection refused'
+        if isinstance(item, socket.gaierror) or (NameResolutionError is not None and isinstance(item, NameResolutionError)):
+            return 'the host name does not resolve'
+    return None
+
+
+def connection_outcome(exc, reached):
+    """The RETRY_POLICY outcome of a requests exception; ``reached``: the endpoint answered earlier in this run."""
+    if _is_tls_error(exc):
+        return 'tls'
+    if not isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout)):
+        return 'invalid_request'
+    if not reached and _unreachable_reason(exc):
+        return 'unreachable'
+    if request_not_sent(exc):
+        return 'not_sent'
+    return 'lost'
+
+
+# ---------------------------------------------------------------------------
+# Secrets
+# ---------------------------------------------------------------------------
+
+def secret_forms(client_id, client_secret):
+    """Every form in which the credentials could come back in an answer, longest first.
+
+    The raw secret, its URL-quoted form, and ``base64(client_id:client_secret)`` (the ``Authorization: Basic``
+    value) in standard and URL-safe base64, with and without padding, for UTF-8 and Latin-1 encodings.
+    """
+    if not client_secret:
+        return []
+    secret = str(client_secret)
+    forms = set([secret, quote(secret, safe='')])
+    pair = '%s:%s' % (client_id or '', secret)
+    for encoding in ('utf-8', 'latin-1'):
+        try:
+            raw = pair.encode(encoding)
+        except UnicodeEncodeError:
+            continue
+        for encoded in (base64.b64encode(raw), base64.urlsafe_b64encode(raw)):
+            text = encoded.decode('ascii')
+            forms.update([text, text.rstrip('=')])
+    return sorted((form for form in forms if len(form) >= 4), key=len, reverse=True)
+
+
+def scrub(value, secrets):
+    """``value`` (text, or lists/dicts of them) with every one of ``secrets`` replaced by ``********``."""
+    if isinstance(value, str):
+        for secret in secrets:
+            if secret and secret in value:
+                value = value.replace(secret, _REDACTED)
+        return value
+    if isinstance(value, (list, tuple)):
+        return type(value)(scrub(item, secrets) for item in value)
+    if isinstance(value, dict):
+        return dict((key, scrub(item, secrets)) for key, item in value.items())
+    return value
+
+
+# text attributes of the ZoomError classes
+_ERROR_TEXT_FIELDS = ('msg', 'zoom_message', 'message', 'errors', 'reason', 'error', 'cause')
 
 
 # ---------------------------------------------------------------------------
@@ -485,17 +375,13 @@ class ZoomClient:
         self._account_id = str(account_id)
         self._client_id = str(client_id)
         self._client_secret = str(client_secret)
-        self.api_url = _validate_base_url('api_url', api_url, DEFAULT_API_URL)
+        self._secret_forms = secret_forms(self._client_id, self._client_secret)
+        self.api_url = validate_base_url('api_url', api_url, DEFAULT_API_URL)
         # a base URL ending in /v2 would double the prefix of every /v2/... path
         if self.api_url.lower().endswith('/v2'):
             self.api_url = self.api_url[:-3]
-        self.oauth_url = _validate_base_url('oauth_url', oauth_url, DEFAULT_OAUTH_URL)
-        try:
-            self.timeout = float(timeout) if timeout is not None else float(DEFAULT_TIMEOUT)
-        except (TypeError, ValueError):
-            raise ZoomConfigError('Option timeout must be a number of seconds, got %r.' % (timeout,)) from None
-        if self.timeout <= 0:
-            raise ZoomConfigError('Option timeout must be greater than 0 seconds, got %r.' % (timeout,))
+        self.oauth_url = validate_base_url('oauth_url', oauth_url, DEFAULT_OAUTH_URL)
+        self.timeout = validate_timeout(timeout)
         self.validate_certs = bool(validate_certs)
         self.max_retries = max(0, int(max_retries))
         self.max_wait = float(max_wait)
@@ -510,6 +396,8 @@ class ZoomClient:
         if rate_budget is None and rate_limit_tier:
             rate_budget = RateBudget(rate_limit_tier, clock=self._clock, sleep=self._sleep)
         self.rate_budget = rate_budget
+        # whether each endpoint has answered (any HTTP status) in this run: see RETRY_POLICY['unreachable']
+        self._reached = {'api_url': False, 'oauth_url': False}
 
         self._token = None
         self._token_expires = 0.0
@@ -585,20 +473,30 @@ class ZoomClient:
             self._bump('waited', seconds)
             self._sleep(seconds)
 
+    def _retry_after(self, seconds):
+        self._bump('retries')
+        self._wait(seconds)
+
     # ---------------------------------------------------------------- secrets
 
+    @property
+    def secrets(self):
+        """Every secret text this client knows: the credential forms (``secret_forms``) and the access tokens."""
+        tokens = [self._token] + self._old_tokens
+        return self._secret_forms + sorted((token for token in tokens if token and len(token) >= 4), key=len, reverse=True)
+
     def _scrub(self, value):
-        """Remove the client secret and any access token of this client from a text (or nested data)."""
-        if isinstance(value, str):
-            for secret in [self._client_secret, self._token] + self._old_tokens:
-                if secret and len(secret) >= 4 and secret in value:
-                    value = value.replace(secret, _REDACTED)
-            return value
-        if isinstance(value, list):
-            return [self._scrub(item) for item in value]
-        if isinstance(value, dict):
-            return dict((key, self._scrub(item)) for key, item in value.items())
-        return value
+        return scrub(value, self.secrets)
+
+    def _scrub_error(self, exc):
+        """Scrub every text field of a ZoomError in place (a last net under the texts built from Zoom's answers)."""
+        secrets = self.secrets
+        for name in _ERROR_TEXT_FIELDS:
+            value = getattr(exc, name, None)
+            if value is not None:
+                setattr(exc, name, scrub(value, secrets))
+        exc.args = tuple(scrub(arg, secrets) for arg in exc.args)
+        return exc
 
     def _reason(self, exc):
         text = str(exc) or type(exc).__name__
@@ -628,11 +526,13 @@ class ZoomClient:
             if attempt >= self.max_retries:
                 raise error
             attempt += 1
-            self._bump('retries')
-            self._wait(delay)
+            self._retry_after(delay)
 
     def _fetch_token_once(self, attempt):
-        """One token request; returns ('token', value) or ('retry', delay, final_error); raises on hard errors."""
+        """One token request; returns ('token', value) or ('retry', delay, final_error); raises when not retried.
+
+        The token request creates nothing, so RETRY_POLICY treats it as idempotent.
+        """
         path = urlsplit(self.oauth_url).path or '/'
         started = self._clock()
         self._bump('token_fetches')
@@ -648,28 +548,20 @@ class ZoomClient:
             )
         except requests.exceptions.RequestException as exc:
             self._log('POST', path, None, started)
-            error = self._connection_error(exc, 'oauth_url', self.oauth_url, DEFAULT_OAUTH_URL, 'ZOOM_OAUTH_URL', 'POST', path, attempt + 1)
-            if _is_tls_error(exc) or not isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout)):
+            outcome = connection_outcome(exc, self._reached['oauth_url'])
+            error = self._connection_error(exc, 'oauth_url', 'POST', path, attempt + 1, outcome)
+            if not _retried(RETRY_POLICY[outcome], True):
                 raise error
             return ('retry', self._backoff(attempt), error)
+        self._reached['oauth_url'] = True
         self._log('POST', path, resp.status_code, started)
         status = resp.status_code
         data = _json_or_none(resp)
         if status == 200 and isinstance(data, dict) and data.get('access_token'):
-            token = str(data['access_token'])
-            try:
-                lifetime = float(data.get('expires_in') or 3600)
-            except (TypeError, ValueError):
-                lifetime = 3600.0
-            margin = min(TOKEN_EXPIRY_MARGIN, lifetime / 2.0)
-            if self._token:
-                self._old_tokens.append(self._token)
-            self._token = token
-            self._token_expires = self._clock() + lifetime - margin
-            if self.on_token is not None:
-                self.on_token(token)
-            return ('token', token)
+            return ('token', self._store_token(data))
         if status == 429 or status >= 500:
+            # RETRY_POLICY 'throttled' / 'server_error' (the token request is idempotent); a Retry-After of the
+            # token endpoint is honoured on 5xx too, a too long one is replaced by backoff (the API call fails instead)
             wait = parse_retry_after(resp.headers.get('Retry-After'), self._wallclock())
             if wait is None or wait > self.max_wait:
                 wait = self._backoff(attempt)
@@ -692,19 +584,37 @@ class ZoomClient:
             % (self.oauth_url, status, _describe_body(resp), DEFAULT_OAUTH_URL),
             status=status, method='POST', path=path)
 
-    def invalidate_token(self):
-        """Forget the cached token (the next call fetches a new one)."""
-        with self._token_lock:
-            self._token = None
-            self._token_expires = 0.0
+    def _store_token(self, data):
+        token = str(data['access_token'])
+        try:
+            lifetime = float(data.get('expires_in') or 3600)
+        except (TypeError, ValueError):
+            lifetime = 3600.0
+        margin = min(TOKEN_EXPIRY_MARGIN, lifetime / 2.0)
+        if self._token:
+            self._old_tokens.append(self._token)
+        self._token = token
+        self._token_expires = self._clock() + lifetime - margin
+        if self.on_token is not None:
+            self.on_token(token)
+        return token
 
     # ---------------------------------------------------------------- request
 
-    def _connection_error(self, exc, option, value, default, env, method, path, attempts):
-        if _is_tls_error(exc):
+    def _connection_error(self, exc, option, method, path, attempts, outcome):
+        value = self.api_url if option == 'api_url' else self.oauth_url
+        default = DEFAULT_API_URL if option == 'api_url' else DEFAULT_OAUTH_URL
+        env = 'ZOOM_API_URL' if option == 'api_url' else 'ZOOM_OAUTH_URL'
+        if outcome == 'tls':
             return ZoomConnectionError(
                 'TLS error talking to %s=%s (%s %s): %s. Fix the certificate trust of the controller, or for a test endpoint '
                 'set validate_certs=false.' % (option, value, method, path, self._reason(exc)),
+                method=method, path=path)
+        if outcome == 'unreachable':
+            return ZoomConnectionError(
+                'Cannot reach %s=%s (%s %s): %s, so nothing was sent to Zoom. Check the %s option (or the %s environment '
+                'variable; Zoom\'s is %s), DNS, proxy and firewall settings.'
+                % (option, value, method, path, _unreachable_reason(exc), option, env, default),
                 method=method, path=path)
         what = 'timed out' if isinstance(exc, requests.exceptions.Timeout) else 'failed'
         return ZoomConnectionError(
@@ -723,14 +633,19 @@ class ZoomClient:
         return path
 
     def request(self, method, path, params=None, json=None, scim=False):
-        """Send one API call with retries; return a ZoomResponse or raise a ZoomError subclass.
+        """Send one API call, retried as RETRY_POLICY says; return a ZoomResponse or raise a ZoomError subclass.
 
         ``path`` starts with ``/v2/`` or ``/scim2/`` (SCIM paths send
         ``Accept: application/scim+json`` automatically); ``params`` is a dict
         of query parameters (encoded by ``encode_query``); ``json`` is the body.
+        Every text of a raised error is scrubbed of the credentials and tokens.
         """
-        method = str(method).upper()
-        path = self._check_path(path)
+        try:
+            return self._request(str(method).upper(), self._check_path(path), params, json, scim)
+        except ZoomError as exc:
+            raise self._scrub_error(exc)
+
+    def _request(self, method, path, params, json, scim):
         scim = bool(scim) or path.lower().startswith('/scim2')
         url = self.api_url + path
         query = encode_query(params)
@@ -764,35 +679,38 @@ class ZoomClient:
                                              verify=self.validate_certs, allow_redirects=False)
             except requests.exceptions.RequestException as exc:
                 self._log(method, log_path, None, started)
-                if _is_tls_error(exc) or not isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout)):
-                    raise self._connection_error(exc, 'api_url', self.api_url, DEFAULT_API_URL, 'ZOOM_API_URL', method, log_path, attempt + 1)
-                if not idempotent and not request_not_sent(exc):
-                    raise ZoomUncertainWriteError(
-                        'The outcome of %s %s is unknown: the connection failed after the request was sent (%s). Zoom may or may '
-                        'not have applied it, so it was not sent again. Look the object up (rerunning the task does that) before '
-                        'retrying.' % (method, log_path, self._reason(exc)),
-                        method=method, path=log_path, cause=self._reason(exc))
+                outcome = connection_outcome(exc, self._reached['api_url'])
+                rule = RETRY_POLICY[outcome]
+                if not _retried(rule, idempotent):
+                    if rule.otherwise == 'uncertain':
+                        raise ZoomUncertainWriteError(
+                            'The outcome of %s %s is unknown: the connection failed after the request was sent (%s). Zoom may or '
+                            'may not have applied it, so it was not sent again. Look the object up (rerunning the task does '
+                            'that) before retrying.' % (method, log_path, self._reason(exc)),
+                            method=method, path=log_path, cause=self._reason(exc))
+                    raise self._connection_error(exc, 'api_url', method, log_path, attempt + 1, outcome)
                 if attempt >= self.max_retries:
-                    raise self._connection_error(exc, 'api_url', self.api_url, DEFAULT_API_URL, 'ZOOM_API_URL', method, log_path, attempt + 1)
-                self._bump('retries')
-                self._wait(self._backoff(attempt))
+                    raise self._connection_error(exc, 'api_url', method, log_path, attempt + 1, outcome)
+                self._retry_after(self._backoff(attempt))
                 attempt += 1
                 continue
+            self._reached['api_url'] = True
             self._log(method, log_path, resp.status_code, started)
             status = resp.status_code
 
             if 200 <= status < 300:
                 return ZoomResponse(status, self._success_data(resp, method, log_path), resp.headers)
             if 300 <= status < 400:
+                location = self._scrub(resp.headers.get('Location', '(no Location)'))
                 raise ZoomAPIError(
-                    status, None, 'redirect to %s' % resp.headers.get('Location', '(no Location)'), method=method, path=log_path,
+                    status, None, 'redirect to %s' % location, method=method, path=log_path,
                     msg='%s %s was answered with HTTP %s, a redirect to %s: api_url=%s looks wrong. Set api_url (or ZOOM_API_URL) to '
                         'the API host the redirect points to, for example %s.'
-                        % (method, log_path, status, resp.headers.get('Location', '(no Location)'), self.api_url, DEFAULT_API_URL))
+                        % (method, log_path, status, location, self.api_url, DEFAULT_API_URL))
 
             error = self._api_error(resp, method, log_path)
             if status == 401 and error.code == CODE_INVALID_TOKEN:
-                if not refreshed:
+                if not refreshed and _retried(RETRY_POLICY['token_rejected'], idempotent):  # a new token, once
                     refreshed = True
                     stale = token
                     continue
@@ -801,28 +719,29 @@ class ZoomClient:
                     msg='Zoom rejected the access token for %s %s (HTTP 401, code 124: %s) even after a new token was fetched. Check '
                         'that the Server-to-Server OAuth app is activated and that no other process or app invalidates its tokens, '
                         'then retry.' % (method, log_path, error.message))
-            if status == 429:
-                self._count_throttled()
-                wait = self._throttle_wait(resp, error, method, log_path, attempt)
-                if self.rate_budget is not None:
-                    self.rate_budget.pause(label, family, wait)
-                self._bump('retries')
-                self._wait(wait)
-                attempt += 1
-                continue
-            if status >= 500:
-                if not idempotent:
+            outcome = 'throttled' if status == 429 else 'server_error' if status >= 500 else None
+            if outcome is None:
+                raise error
+            rule = RETRY_POLICY[outcome]
+            if not _retried(rule, idempotent):
+                if rule.otherwise == 'uncertain':
                     raise ZoomUncertainWriteError(
                         'The outcome of %s %s is unknown: Zoom answered HTTP %s (%s). Zoom may or may not have applied it, so it '
                         'was not sent again. Look the object up (rerunning the task does that) before retrying.'
                         % (method, log_path, status, error.message or 'server error'),
                         method=method, path=log_path, status=status, cause=error.message)
-                if attempt < self.max_retries:
-                    self._bump('retries')
-                    self._wait(self._backoff(attempt))
-                    attempt += 1
-                    continue
-            raise error
+                raise error
+            if rule.wait == 'retry_after':
+                self._count_throttled()
+                wait = self._throttle_wait(resp, error, method, log_path, attempt)
+                if self.rate_budget is not None:
+                    self.rate_budget.pause(label, family, wait)
+            elif attempt < self.max_retries:
+                wait = self._backoff(attempt)
+            else:
+                raise error
+            self._retry_after(wait)
+            attempt += 1
 
     def _throttle_wait(self, resp, error, method, path, attempt):
         """Seconds to wait after a 429, or raise ZoomRateLimitError when waiting makes no sense."""
@@ -851,10 +770,14 @@ class ZoomClient:
                     % (method, path, what, _format_wait(wait), int(self.max_wait)),
                 retry_after=wait, limit_type=limit_type, category=category)
         if attempt >= self.max_retries:
+            if error.kind == 'concurrent_request':
+                msg = 'Zoom kept answering %s %s with HTTP 429 (%s, %d times). %s' % (
+                    method, path, error.message, attempt + 1, hint_for(429, error.code, error.message, method))
+            else:
+                msg = ('Zoom kept throttling %s %s (%s, HTTP 429 %d times). Lower the concurrency or the request rate, or rerun later.'
+                       % (method, path, what, attempt + 1))
             raise ZoomRateLimitError(
-                429, error.code, error.message, errors=error.errors, method=method, path=path,
-                msg='Zoom kept throttling %s %s (%s, HTTP 429 %d times). Lower the concurrency or the request rate, or rerun later.'
-                    % (method, path, what, attempt + 1),
+                429, error.code, error.message, errors=error.errors, method=method, path=path, msg=msg,
                 retry_after=wait, limit_type=limit_type, category=category)
         if wait is None:
             wait = self._backoff(attempt)

@@ -23,21 +23,204 @@ Hierarchy::
       ZoomAPIError                 Zoom answered with an HTTP error
         ZoomRateLimitError         HTTP 429 that could not be waited out
       ZoomPlanError                a planner found conflicts before any write
+
+Zoom's error codes live in one table, ``ZOOM_CODES`` (code -> kind, meaning, hint, facts section). Everything
+that classifies an answer reads it: ``error_kind(exc)``, ``is_missing(exc)`` (the one "object does not exist"
+rule) and ``hint_for(...)``, which ZoomAPIError appends to its message. Branch on ``error_kind``, not on
+codes or Zoom's wording.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type  # pylint: disable=invalid-name
 
+import collections
+import re
 
-# Zoom error codes with a well-known meaning (BEHAVIOUR.md sections 1.4, 2).
+
+# ---------------------------------------------------------------------------
+# Zoom's error codes: one table, read by every classification and hint
+# ---------------------------------------------------------------------------
+
 CODE_INVALID_TOKEN = 124
 CODE_VALIDATION = 300
+CODE_PENDING_SETTINGS = 1000
 CODE_USER_NOT_FOUND = 1001
-CODE_USER_NOT_IN_ACCOUNT = 1010
+CODE_ALREADY_USED = 1005
+CODE_HOLDS_ACCOUNT = 1009
+CODE_NOT_IN_ACCOUNT = 1010
+CODE_NO_PHONE_LICENCE = 1102
+CODE_MANAGED_DOMAIN = 1107
+CODE_ADMIN = 1117
+CODE_INVITATION_EXPIRED = 1120
+CODE_ACCOUNT_NOT_FOUND = 2001
+CODE_BASIC_LIMIT = 2033
+CODE_LICENCE_LIMIT = 2034
+CODE_ZOOM_ONE_LIMIT = 2038
 CODE_ROUTE_NOT_FOUND = 2300
+CODE_BASIC_LIMIT_REACHED = 3412
 CODE_MISSING_SCOPE = 4711
 CODE_MISSING_SCOPE_DOC = 4700
+
+_NOTHING_DONE = 'Zoom did not create or change anything for this call.'
+_BASIC_SEAT_HINT = ('The account has reached its maximum number of Basic users. %s Free a Basic seat (remove or deactivate '
+                    'Basic users who no longer need Zoom) or ask Zoom to raise the limit, then rerun.' % _NOTHING_DONE)
+
+ZoomCode = collections.namedtuple('ZoomCode', ['code', 'kind', 'meaning', 'hint', 'facts', 'methods', 'marker'])
+ZoomCode.__doc__ = """One row of ZOOM_CODES: Zoom's ``code``, our ``kind`` label, what it means, what to do
+(``hint``; ``{scopes}`` is filled in by ``hint_for``), the facts section, the HTTP ``methods`` the row is for
+(None: any method) and a ``marker`` (lower-case text of Zoom's message) that picks the row when the method is not
+known. Zoom reuses a few codes with another meaning on another operation (1107)."""
+
+# First matching row wins (code, then method). Facts: docs/ZOOM-API-FACTS.md, section in ``facts``.
+ZOOM_CODES = tuple(ZoomCode(*(row + (None,) * (7 - len(row)))) for row in (
+    (CODE_INVALID_TOKEN, 'invalid_token', 'invalid or expired access token',
+     'Zoom rejected the access token: check that the Server-to-Server OAuth app is activated, that account_id, client_id and '
+     'client_secret belong to it, and that no other process keeps invalidating its tokens.', '1.4', None),
+    (CODE_VALIDATION, 'validation', 'a request field was refused',
+     'Zoom refused a value: fix the field named above in the task input.', '2.1', None),
+    (CODE_PENDING_SETTINGS, 'pending_settings', 'settings of a pending user cannot be read or changed',
+     'The user has not accepted the invitation yet: settings and Zoom Phone can be set only once they have; rerun then.',
+     '2.10', None),
+    (CODE_USER_NOT_FOUND, 'missing', 'the user does not exist in this account',
+     'Check the email or id; the user does not exist in this Zoom account.', '2.5', None),
+    (CODE_ALREADY_USED, 'already_exists', 'the email is already a user of this account',
+     'The user already exists: rerun the task, which looks the user up instead of creating it.', '2.3', None),
+    (CODE_HOLDS_ACCOUNT, 'holds_account', 'the email already holds an active Zoom account outside this account',
+     'The person already has their own Zoom account with this email: create the user with create_action=create (the person '
+     'accepts the invitation and their account joins yours), or ask them to consolidate their account.', '2.3', None),
+    (CODE_NOT_IN_ACCOUNT, 'not_in_account', 'the email belongs to another Zoom account, not this one',
+     'The email belongs to another Zoom account: the person must leave it (or consolidate it into yours) before this '
+     'account can manage them.', '2.5', None),
+    (CODE_NO_PHONE_LICENCE, 'no_phone_licence', 'no free Zoom Phone licence',
+     'The account has no free Zoom Phone licence. Free one (turn Zoom Phone off for a user who no longer needs it) or buy '
+     'more, then rerun.', '2.3', None),
+    (CODE_MANAGED_DOMAIN, 'managed_domain', 'a user of a managed (associated) domain cannot be disassociated',
+     'Zoom cannot disassociate a user of a managed domain; nothing was removed. Deactivate the user instead, or delete them '
+     'permanently with a transfer target (removal_action=delete with transfer_to).', '2.9', ('DELETE',), 'disassociate'),
+    (CODE_MANAGED_DOMAIN, 'domain_blocked', 'the email domain is blocked',
+     'Zoom blocks this email domain: use an address of a domain the account allows. %s' % _NOTHING_DONE, '2.3', ('POST',),
+     'blocked'),
+    (CODE_ADMIN, 'admin_user', 'an admin cannot be disassociated',
+     'Zoom cannot disassociate an admin: remove the admin role in Zoom first, or deactivate the user.', '2.9', None),
+    (CODE_INVITATION_EXPIRED, 'invitation_expired', 'the invitation expired',
+     'The user\'s invitation expired: remove it (state=absent) and create the user again.', '2.5', None),
+    (CODE_ACCOUNT_NOT_FOUND, 'account_not_found', 'the account does not exist (Zoom Phone)',
+     'Zoom Phone does not know this account: check that Zoom Phone is licensed and set up for the account.', '5.2', None),
+    (CODE_BASIC_LIMIT, 'no_licence', 'the account reached its maximum number of Basic users', _BASIC_SEAT_HINT, '2.3', None),
+    (CODE_BASIC_LIMIT_REACHED, 'no_licence', 'the account reached its maximum number of Basic users', _BASIC_SEAT_HINT, '2.3', None),
+    (CODE_LICENCE_LIMIT, 'no_licence', 'no free licence of the requested paid type',
+     'The account has no free licence of this type. %s Free a licence (switch a Licensed user who no longer needs it to Basic, '
+     'or remove them), buy more licences, or create the user as type basic, then rerun.' % _NOTHING_DONE, '2.3', None),
+    (CODE_ZOOM_ONE_LIMIT, 'no_licence', 'no free Zoom One licence',
+     'The account has no free Zoom One licence of this plan. %s Free one or buy more, then rerun.' % _NOTHING_DONE, '2.3', None),
+    (CODE_ROUTE_NOT_FOUND, 'unknown_endpoint', 'Zoom does not know this endpoint',
+     'Zoom does not know this endpoint: check api_url (it must be the API host, for example https://api.zoom.us, without /v2).',
+     '2.1', None),
+    (CODE_MISSING_SCOPE, 'missing_scope', 'the access token lacks a scope',
+     'Add the scopes {scopes} to the Server-to-Server OAuth app in the Zoom App Marketplace (Scopes), activate the app again, '
+     'then rerun.', '1.4', None),
+    (CODE_MISSING_SCOPE_DOC, 'missing_scope', 'the access token lacks a scope',
+     'Add the scopes {scopes} to the Server-to-Server OAuth app in the Zoom App Marketplace (Scopes), activate the app again, '
+     'then rerun.', '1.4', None),
+))
+
+# Answers without a (distinctive) code, recognised by status and Zoom's text (facts 2.1, 6.3).
+_API_DISABLED_TEXT = 'access to the zoom rest api has been denied'
+_CONCURRENT_TEXT = 'too many concurrent requests'
+_MISSING_SCOPE_TEXT = 'does not contain scopes'
+_STATUS_HINTS = {
+    'api_disabled': 'Zoom has disabled the REST API for this account: ask Zoom Support to enable API access. No call can '
+                    'work until then; nothing was changed.',
+    'forbidden': 'The app or its account lacks the permission or licence for this call: check the app\'s scopes, the role of '
+                 'the user who created the app, and the account plan.',
+    'concurrent_request': 'Zoom is still working on another request for the same user (a removal, or the create just made): '
+                          'wait a few seconds and rerun. Do not run two tasks for one user at the same time.',
+    'rate_limited': 'Zoom rate limit reached: retry later or lower the request rate.',
+    'server_error': 'Zoom had a server error: retry later.',
+}
+_UNAUTHORIZED_HINT = ZOOM_CODES[0].hint
+
+
+def zoom_code(code, method=None, message=None):
+    """The ZOOM_CODES row of Zoom's ``code`` for a call with ``method`` (None if the code is not in the table).
+
+    Without a method, a code with several rows is told apart by the row's ``marker`` in ``message``, else the first row.
+    """
+    if code is None:
+        return None
+    try:
+        code = int(code)
+    except (TypeError, ValueError):
+        return None
+    rows = [row for row in ZOOM_CODES if row.code == code]
+    if method:
+        rows = [row for row in rows if row.methods is None or method.upper() in row.methods]
+    elif len(rows) > 1:
+        text = (message or '').lower()
+        rows = [row for row in rows if row.marker and row.marker in text] or rows
+    return rows[0] if rows else None
+
+
+def missing_scopes(message):
+    """Scope names in Zoom's missing-scope text (``... does not contain scopes:[a, b].``), in order."""
+    match = re.search(r'scopes?\s*:?\s*\[([^\]]*)\]', message or '', re.I)
+    if not match:
+        return []
+    return [name.strip(' \'"') for name in match.group(1).split(',') if name.strip(' \'"')]
+
+
+def _kind(status, code, message, method):
+    text = (message or '').lower()
+    if _MISSING_SCOPE_TEXT in text:
+        return 'missing_scope'
+    row = zoom_code(code, method, message)
+    if row is not None:
+        return row.kind
+    if status == 404:
+        return 'missing'
+    if status == 409 and (method or '').upper() == 'POST':
+        return 'already_exists'
+    if status == 403:
+        return 'api_disabled' if _API_DISABLED_TEXT in text else 'forbidden'
+    if status == 429:
+        return 'concurrent_request' if _CONCURRENT_TEXT in text else 'rate_limited'
+    if status is not None and status >= 500:
+        return 'server_error'
+    return None
+
+
+def error_kind(exc):
+    """The kind label of an API error (see ZOOM_CODES and docs/ARCHITECTURE.md), or None."""
+    if not isinstance(exc, ZoomAPIError):
+        return None
+    return _kind(exc.status, exc.code, exc.message, exc.method)
+
+
+def is_missing(exc):
+    """True if ``exc`` says the addressed object does not exist.
+
+    A 404 with any code but "unknown endpoint" (2300) or "account does not exist" (2001), a SCIM 404, or code 1001
+    on any status. 1010 (another account) and 1120 (expired invitation) are not "missing": the email is taken.
+    """
+    return error_kind(exc) == 'missing'
+
+
+def hint_for(status, code, message, method=None):
+    """The "what to do" sentence for an API error, or None."""
+    kind = _kind(status, code, message, method)
+    row = zoom_code(code, method, message)
+    if kind == 'missing_scope':
+        scopes = missing_scopes(message)
+        hint = (row if row is not None and row.kind == 'missing_scope' else zoom_code(CODE_MISSING_SCOPE)).hint
+        return hint.format(scopes=', '.join(scopes) if scopes else 'named in Zoom\'s message')
+    if row is not None and row.kind == kind:
+        return row.hint
+    if kind in _STATUS_HINTS:
+        return _STATUS_HINTS[kind]
+    if status == 401:
+        return _UNAUTHORIZED_HINT
+    return None
 
 
 class ZoomError(Exception):
@@ -115,24 +298,6 @@ class ZoomUncertainWriteError(ZoomError):
         return result
 
 
-def _api_hint(status, code, message):
-    """A short "what to do" sentence for an API error."""
-    if code == CODE_INVALID_TOKEN or status == 401:
-        return ('Zoom rejected the credentials or the access token: check that the Server-to-Server OAuth app is activated, that '
-                'account_id, client_id and client_secret belong to it, and that no other process keeps invalidating its tokens.')
-    if code in (CODE_MISSING_SCOPE, CODE_MISSING_SCOPE_DOC) or 'does not contain scopes' in (message or ''):
-        return 'Add the missing scopes to the Server-to-Server OAuth app in the Zoom App Marketplace, then re-activate it.'
-    if status == 403:
-        return 'The app or its account lacks the permission or licence for this call; check the app scopes and the account plan.'
-    if status == 404 and code == CODE_ROUTE_NOT_FOUND:
-        return 'Zoom does not know this endpoint: check api_url (it must be the API host, for example https://api.zoom.us, without /v2).'
-    if status == 429:
-        return 'Zoom rate limit reached: retry later or lower the request rate.'
-    if status is not None and status >= 500:
-        return 'Zoom had a server error: retry later.'
-    return None
-
-
 class ZoomAPIError(ZoomError):
     """Zoom answered an API call with an HTTP error status.
 
@@ -159,7 +324,7 @@ class ZoomAPIError(ZoomError):
                 text += ' (%s)' % '; '.join(details)
             if not text.endswith('.'):
                 text += '.'
-            hint = hint if hint is not None else _api_hint(status, code, message)
+            hint = hint if hint is not None else hint_for(status, code, message, method)
             if hint:
                 text += ' ' + hint
             msg = text
@@ -171,43 +336,14 @@ class ZoomAPIError(ZoomError):
         return self.code is not None and self.code in codes
 
     @property
+    def kind(self):
+        """``error_kind(self)``: the label of this error in ZOOM_CODES terms (``missing``, ``no_licence``...)."""
+        return error_kind(self)
+
+    @property
     def is_not_found(self):
-        """The addressed object does not exist (404, or Zoom's "user not found" codes)."""
-        if self.status == 404 and self.code != CODE_ROUTE_NOT_FOUND:
-            return True
-        return self.has_code(CODE_USER_NOT_FOUND, CODE_USER_NOT_IN_ACCOUNT)
-
-    @property
-    def is_bad_request(self):
-        return self.status == 400
-
-    @property
-    def is_unauthorized(self):
-        return self.status == 401
-
-    @property
-    def is_forbidden(self):
-        return self.status == 403
-
-    @property
-    def is_conflict(self):
-        return self.status == 409
-
-    @property
-    def is_rate_limited(self):
-        return self.status == 429
-
-    @property
-    def is_server_error(self):
-        return self.status is not None and self.status >= 500
-
-    @property
-    def is_validation_error(self):
-        return self.has_code(CODE_VALIDATION)
-
-    @property
-    def is_missing_scope(self):
-        return self.has_code(CODE_MISSING_SCOPE, CODE_MISSING_SCOPE_DOC) or 'does not contain scopes' in (self.message or '')
+        """``is_missing(self)``: the addressed object does not exist."""
+        return is_missing(self)
 
 
 class ZoomRateLimitError(ZoomAPIError):

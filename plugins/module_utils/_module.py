@@ -35,6 +35,9 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._client impor
     REQUESTS_IMPORT_ERROR,
     ZoomClient,
     missing_credentials_message,
+    secret_forms,
+    validate_base_url,
+    validate_timeout,
 )
 from ansible_collections.zoomops.provisioning.plugins.module_utils._errors import ZoomError
 
@@ -89,6 +92,40 @@ class ZoomModule(AnsibleModule):
         self._zoom_request_log = []
         self._zoom_log_lock = threading.Lock()
         super(ZoomModule, self).__init__(argument_spec=zoom_argument_spec(argument_spec), **kwargs)
+        # the Basic header's base64 (and its variants) can come back in an error body: mask them like the secret
+        for value in secret_forms(self.params.get('client_id'), self.params.get('client_secret')):
+            self.no_log_values.add(value)
+        self._check_connection_options()
+
+    def _check_connection_options(self):
+        """Refuse bad connection options at once, all of them in one message (none is silently replaced)."""
+        problems = []
+        checks = (
+            lambda: validate_timeout(self.params.get('timeout')),
+            lambda: validate_base_url('api_url', self.params.get('api_url'), DEFAULT_API_URL),
+            lambda: validate_base_url('oauth_url', self.params.get('oauth_url'), DEFAULT_OAUTH_URL),
+        )
+        for check in checks:
+            try:
+                check()
+            except ZoomError as exc:
+                problems.append(exc.msg)
+        if problems:
+            self.fail_json(msg=' '.join(problems), problems=problems)
+
+    # --------------------------------------------------------------- options
+
+    def deprecate_value(self, option, old, new, version='2.0.0'):
+        """Emit the deprecation of the value ``old`` of ``option`` (renamed ``new``) and return ``new``.
+
+        For aliased values, which ``deprecated_aliases`` cannot express; list both values in ``choices``::
+
+            if module.params['on_pending'] == 'warn':
+                module.params['on_pending'] = module.deprecate_value('on_pending', 'warn', 'keep')
+        """
+        self.deprecate('%s=%s is deprecated, use %s=%s; %s will be removed in %s.' % (option, old, option, new, old, version),
+                       version=version, collection_name='zoomops.provisioning')
+        return new
 
     # ----------------------------------------------------------------- client
 
@@ -114,9 +151,9 @@ class ZoomModule(AnsibleModule):
             account_id=self.params['account_id'],
             client_id=self.params['client_id'],
             client_secret=self.params['client_secret'],
-            api_url=self.params.get('api_url') or DEFAULT_API_URL,
-            oauth_url=self.params.get('oauth_url') or DEFAULT_OAUTH_URL,
-            timeout=self.params.get('timeout') or DEFAULT_TIMEOUT,
+            api_url=self.params.get('api_url'),
+            oauth_url=self.params.get('oauth_url'),
+            timeout=self.params.get('timeout'),
             validate_certs=self.params.get('validate_certs', True),
             on_token=self._register_secret,
         )

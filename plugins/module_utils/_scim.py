@@ -5,7 +5,7 @@
 
 """SCIM2 helpers: the lookup that turns Zoom's 400 into a state, payloads, compare, writes.
 
-The lookup (BEHAVIOUR.md 4.4): ``GET /scim2/Users?filter=userName eq "<email>"`` answers 200 with the user,
+The lookup (docs/ZOOM-API-FACTS.md §4.4): ``GET /scim2/Users?filter=userName eq "<email>"`` answers 200 with the user,
 200 empty for an unknown email, or 400 ``User <email> not exist or not belong to this account.`` when the email
 is held by a pending invitation, live or dead. ``scim_lookup`` consults the REST Users API (``_users.lookup_user``)
 to tell a live invitation (``pending``) from a dead one (``stuck_invitation``).
@@ -19,34 +19,39 @@ Public API::
     is_scim_trap(exc) -> bool                      the 400/404 "not exist or not belong to this account"
     scim_view(resource, rest_user=None) -> dict    option-name view of a SCIM user (title from REST if SCIM omits it)
     plan_scim(desired, current_view) -> dict       pure: {option: (before, after)} for the options set
-    create_time_changes(desired, current_view) -> dict  pure: create-only / not-returned attributes to send
-                                                   right after a user is created outside SCIM (REST path)
+    create_time_changes(desired, current_view)     pure: write-only attributes to send after a REST create
     fresh_view(desired) -> dict                    pure: the view of a user just created through REST
     change_labels(changes) -> list                 ``update:<option>`` / ``activate`` / ``deactivate``
-    create_payload(email, desired) -> dict         POST /scim2/Users body
-    update_payload(changes, current_view) -> dict  PUT (partial update) body, without ``active``
-    patch_active_payload(active) -> dict           PATCH body (``Operations`` with a capital O)
-    create_scim_user(client, email, desired) -> (ScimLookup, confirmed_after_uncertain)
-    update_scim_user(client, user_id, payload) / set_active(client, user_id, active) / delete_scim_user(client, user_id)
+    create_payload / update_payload / patch_active_payload   request bodies (``Operations`` with a capital O)
+    phone_problems(desired) -> [str]               pure checks of the write-only phone attributes
+    phone_inventory_problems(client, desired)      reads: plan, site, number and extension exist and are free
+    create_scim_user(client, email, desired, max_sends=3) -> _users.CreateOutcome (create with confirmation)
+    update_scim_user / set_active / delete_scim_user(client, user_id, email) -> 'removed' | 'already_gone'
 
-``desired`` uses the option names of ``zoom_scim_user`` (``first_name``, ``last_name``, ``display_name``,
-``user_type``, ``job_title``, ``department``, ``organization``, ``cost_center``, ``employee_number``,
-``manager``, ``personal_link_name``, ``pronouns``, ``zoom_phone_*``, ``active``); ``None`` means "not set".
+``desired`` uses the option names of ``zoom_scim_user`` (``first_name``, ``last_name``, ``display_name``, ``type``,
+``job_title``, ``department``, ``organization``, ``cost_center``, ``employee_number``, ``manager``,
+``personal_link_name``, ``pronouns``, ``extension_number``, ``phone_numbers``, ``site``, ``calling_plans``,
+``active``); ``None`` means "not set".
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type  # pylint: disable=invalid-name
 
-import copy
+import re
 
 from ansible_collections.zoomops.provisioning.plugins.module_utils._client import quote_path
 from ansible_collections.zoomops.provisioning.plugins.module_utils._errors import (
     ZoomAPIError,
-    ZoomError,
-    ZoomUncertainWriteError,
+    is_missing,
 )
-from ansible_collections.zoomops.provisioning.plugins.module_utils._users import lookup_user
+from ansible_collections.zoomops.provisioning.plugins.module_utils._phone import load_inventory, valid_e164
+from ansible_collections.zoomops.provisioning.plugins.module_utils._users import (
+    ZoomCreateError,
+    after_create,
+    create_with_confirmation,
+    lookup_user,
+)
 
 
 CORE_URN = 'urn:ietf:params:scim:schemas:core:2.0:User'
@@ -62,7 +67,7 @@ SCIM_FIELDS = (
     ('first_name', ('name', 'givenName')),
     ('last_name', ('name', 'familyName')),
     ('display_name', (None, 'displayName')),
-    ('user_type', (None, 'userType')),
+    ('type', (None, 'userType')),
     ('job_title', (None, 'title')),
     ('department', (ENTERPRISE_URN, 'department')),
     ('organization', (ENTERPRISE_URN, 'organization')),
@@ -74,15 +79,16 @@ SCIM_FIELDS = (
 )
 FIELD_MAP = dict(SCIM_FIELDS)
 # Zoom extension attributes compared only when Zoom's GET returns them; otherwise they are set when the user is
-# created and never compared (Zoom does not always return them, BEHAVIOUR.md 4.8 / DF-111286)
+# created and never compared (Zoom does not always return them, docs/ZOOM-API-FACTS.md §4.8)
 OPTIONAL_COMPARE = ('personal_link_name', 'pronouns')
 # write-only Zoom Phone attributes (never returned): sent when the user is created, never compared
 PHONE_FIELDS = (
-    ('zoom_phone_extension', 'zoomPhoneExtNumber'),
-    ('zoom_phone_number', 'zoomPhoneNumber'),
-    ('zoom_phone_site', 'zoomPhoneSite'),
-    ('zoom_phone_calling_plan', 'zoomPhoneCallingPlan'),
+    ('extension_number', 'zoomPhoneExtNumber'),
+    ('phone_numbers', 'zoomPhoneNumber'),
+    ('site', 'zoomPhoneSite'),
+    ('calling_plans', 'zoomPhoneCallingPlan'),
 )
+LIST_PHONE_FIELDS = ('phone_numbers', 'calling_plans')  # lists in the vocabulary; SCIM takes one value
 CREATE_ONLY = tuple(name for name, _attr in PHONE_FIELDS)
 USER_TYPES = {'basic': 'Basic', 'licensed': 'Licensed'}
 CASEFOLD_OPTIONS = ('manager',)
@@ -117,7 +123,7 @@ class ScimLookup:
 
 
 def is_scim_trap(exc):
-    """True for the SCIM answer that means "held by a pending invitation, live or dead" (BEHAVIOUR.md 4.4)."""
+    """True for the SCIM answer that means "held by a pending invitation, live or dead" (docs/ZOOM-API-FACTS.md §4.4)."""
     if not isinstance(exc, ZoomAPIError) or exc.status not in (400, 404):
         return False
     text = (exc.zoom_message or exc.message or '').lower()
@@ -129,7 +135,7 @@ def _filter(email):
 
 
 def get_scim_user(client, user_id):
-    """GET /scim2/Users/{id}: the full user (List omits fields that Get returns, BEHAVIOUR.md 7)."""
+    """GET /scim2/Users/{id}: the full user (List omits fields that Get returns, docs/ZOOM-API-FACTS.md §7)."""
     return client.get('/scim2/Users/%s' % quote_path(user_id)) or {}
 
 
@@ -209,7 +215,7 @@ def scim_view(resource, rest_user=None):
             value = holder[attr]
             if option == 'manager':
                 value = _manager_text(value)
-            if option == 'user_type' and isinstance(value, str):
+            if option == 'type' and isinstance(value, str):
                 value = value.lower()
             view[option] = value
         elif option == 'job_title' and rest_user and 'job_title' in rest_user:
@@ -224,7 +230,7 @@ def _norm(option, value):
         return ''
     if option in CASEFOLD_OPTIONS and isinstance(value, str):
         return value.strip().casefold()
-    if option == 'user_type' and isinstance(value, str):
+    if option == 'type' and isinstance(value, str):
         return value.lower()
     return value
 
@@ -275,7 +281,7 @@ def fresh_view(desired):
         'first_name': first,
         'last_name': last,
         'display_name': desired.get('display_name') or ' '.join(part for part in (first.strip(), last.strip()) if part),
-        'user_type': (desired.get('user_type') or 'basic').lower(),
+        'type': (desired.get('type') or 'basic').lower(),
         'active': True,
     }
     return view
@@ -285,8 +291,9 @@ ORDER = [name for name, _where in SCIM_FIELDS] + list(CREATE_ONLY)
 
 
 def change_labels(changes):
-    """The ``actions`` entries of a change dict, in a stable order (fields first, then de/activation)."""
-    labels = ['update:%s' % name for name in sorted((n for n in changes if n != 'active'), key=_order)]
+    """The ``actions`` labels of a change dict, stable order: fields, phone attributes, then de/activation."""
+    labels = ['%s:%s' % ('phone' if name in CREATE_ONLY else 'update', name)
+              for name in sorted((n for n in changes if n != 'active'), key=_order)]
     if 'active' in changes:
         if changes['active'][1]:
             labels.insert(0, 'activate')
@@ -304,10 +311,12 @@ _PHONE_MAP = dict(PHONE_FIELDS)
 
 def _put(body, option, value):
     if option in _PHONE_MAP:
+        if option in LIST_PHONE_FIELDS:
+            value = value[0]
         body.setdefault(ZOOM_URN, {})[_PHONE_MAP[option]] = str(value)
         return
     container, attr = FIELD_MAP[option]
-    if option == 'user_type':
+    if option == 'type':
         value = USER_TYPES.get(str(value).lower(), value)
     if container is None:
         body[attr] = value
@@ -337,7 +346,7 @@ def create_payload(email, desired):
 
 
 def update_payload(changes, current_view):
-    """PUT /scim2/Users/{id} body: only the changed attributes (PUT is a partial update, BEHAVIOUR.md 4.6).
+    """PUT /scim2/Users/{id} body: only the changed attributes (PUT is a partial update, docs/ZOOM-API-FACTS.md §4.6).
 
     ``name`` is sent whole (both parts) so an unchanged part cannot be blanked. ``active`` is left out (use
     ``patch_active_payload``). Returns None when there is nothing to send.
@@ -359,36 +368,37 @@ def update_payload(changes, current_view):
 
 
 def patch_active_payload(active):
-    """PATCH /scim2/Users/{id} body; Zoom needs ``Operations`` with a capital O (BEHAVIOUR.md 4.6)."""
+    """PATCH /scim2/Users/{id} body; Zoom needs ``Operations`` with a capital O (docs/ZOOM-API-FACTS.md §4.6)."""
     return {'schemas': [PATCH_URN], 'Operations': [{'op': 'replace', 'value': {'active': bool(active)}}]}
 
 
-def create_scim_user(client, email, desired):
-    """POST /scim2/Users; on a lost answer look the user up instead of re-sending.
-
-    Returns ``(ScimLookup, confirmed)``; raises ``ZoomError`` if an uncertain create did not land.
+def create_scim_user(client, email, desired, max_sends=3):
+    """POST /scim2/Users with confirmation (``_users.create_with_confirmation``); returns a ``CreateOutcome`` whose
+    state is a ``ScimLookup``. Raises ``ZoomCreateError`` (``created`` False: nothing was created) when Zoom refuses
+    or every answer was lost.
     """
     body = create_payload(email, desired)
-    try:
-        created = client.post('/scim2/Users', json=body) or {}
-    except ZoomAPIError as exc:
-        if exc.status == 400 and 'already in use' in (exc.zoom_message or exc.message or ''):
-            raise ZoomAPIError(exc.status, exc.code, exc.message, errors=exc.errors, method=exc.method, path=exc.path,
-                               hint='The email is held by another Zoom account (for example another company\'s), or by an '
-                                    'invitation. The person must free the email in that account, or use another email.')
-        raise
-    except ZoomUncertainWriteError as exc:
-        found = scim_lookup(client, email)
-        if not found.exists and found.status != 'pending':
-            raise ZoomError(
-                'Creating %s: Zoom\'s answer to POST /scim2/Users was lost (%s) and a lookup does not find the user, so the '
-                'create did not land. Nothing was re-sent: run the task again.' % (email, exc.msg),
-                method='POST', path='/scim2/Users')
-        return found, True
-    if created.get('id'):
-        resource = get_scim_user(client, created['id'])
-        return ScimLookup(email, _status_of(resource), id=resource.get('id') or created['id'], resource=resource), False
-    return scim_lookup(client, email), False
+
+    def read_back(answer):
+        user_id = (answer or {}).get('id')
+        if not user_id:
+            return after_create(scim_lookup, client, email)
+        resource = after_create(get_scim_user, client, user_id)
+        return ScimLookup(email, _status_of(resource), id=resource.get('id') or user_id, resource=resource)
+
+    def refused(exc):
+        hint = (' The email is held by another Zoom account (for example another company\'s) or by an invitation: the '
+                'person must free the email in that account, or use another email.') if _in_use(exc) else ''
+        return ZoomCreateError('Zoom did not create %s through SCIM; nothing was created. %s%s' % (email, exc.msg, hint),
+                               cause=exc, path='/scim2/Users')
+
+    return create_with_confirmation('/scim2/Users', email, lambda: client.post('/scim2/Users', json=body),
+                                    lambda: scim_lookup(client, email), read_back, _in_use, refused, max_sends)
+
+
+def _in_use(exc):
+    """SCIM's answer to a create of an email it already has (400, not 409, docs/ZOOM-API-FACTS.md §4.5)."""
+    return exc.status == 400 and 'already in use' in (exc.zoom_message or exc.message or '')
 
 
 def update_scim_user(client, user_id, payload):
@@ -399,16 +409,77 @@ def set_active(client, user_id, active):
     return client.patch('/scim2/Users/%s' % quote_path(user_id), json=patch_active_payload(active))
 
 
-def delete_scim_user(client, user_id):
-    """DELETE /scim2/Users/{id}; a 404 means already gone."""
+def delete_scim_user(client, user_id, email):
+    """DELETE /scim2/Users/{id}. A 404 counts as "already gone" only when a lookup confirms the user is absent
+    (a lost answer to an earlier DELETE); returns ``'removed'`` or ``'already_gone'``."""
     try:
         client.delete('/scim2/Users/%s' % quote_path(user_id))
     except ZoomAPIError as exc:
-        if exc.status == 404 and exc.code is None:
-            return False
-        raise
-    return True
+        if not is_missing(exc) or scim_lookup(client, email).exists:
+            raise
+        return 'already_gone'
+    return 'removed'
 
 
-def copy_resource(resource):
-    return copy.deepcopy(resource) if resource else {}
+# ASCII digits only: str.isdigit() and int() also take other scripts' digits ("²", "٣").
+EXTENSION_RE = re.compile(r'^[0-9]{1,15}$')
+
+
+def phone_problems(desired):
+    """Pure checks of the write-only phone attributes (vocabulary names), each naming the option and the fix."""
+    problems = []
+    ext = desired.get('extension_number')
+    if ext is not None and not EXTENSION_RE.match(str(ext).strip()):
+        problems.append('extension_number=%r is not an extension: give ASCII digits 0-9 (the full number, site code + short '
+                        'extension, for example 1005), or 0 to let Zoom pick one.' % (ext,))
+    for option in LIST_PHONE_FIELDS:
+        values = desired.get(option)
+        if values is not None and len(values) > 1:
+            problems.append('%s lists %d values; Zoom\'s SCIM API takes one at creation: give at most one (manage more with '
+                            'zoomops.provisioning.zoom_phone_user).' % (option, len(values)))
+        for value in values or ():
+            if value is None or not str(value).strip():
+                problems.append('%s has an empty entry: remove it or give a value.' % option)
+            elif option == 'phone_numbers' and not valid_e164(str(value).strip()):
+                problems.append('phone_numbers: %r is not an E.164 number; write it as + country code and digits without '
+                                'spaces or dashes, for example +14155550100.' % (value,))
+    if desired.get('site') is not None and not str(desired['site']).strip():
+        problems.append('site must not be empty: give a Zoom Phone site name or leave it out (main site).')
+    return problems
+
+
+def phone_inventory_problems(client, desired):
+    """Reads the account (calling plans, sites, numbers, the extension's owner) before the create: every phone value
+    must exist and be free. Returns problems (empty when nothing phone-related is set)."""
+    ext = str(desired.get('extension_number') or '').strip()
+    ext = int(ext) if EXTENSION_RE.match(ext) and int(ext) else None
+    plans, numbers, site = desired.get('calling_plans'), desired.get('phone_numbers'), desired.get('site')
+    if not (plans or numbers or site or ext):
+        return []
+    inventory = load_inventory(client, calling_plans=bool(plans), numbers=bool(numbers), sites=bool(site),
+                               extensions=[ext] if ext else None)
+    problems = []
+    for ref in plans or ():
+        plan = inventory.resolve_plan(ref)
+        if plan is None:
+            known = ', '.join('%s (%s)' % (p.get('name'), p.get('type')) for p in inventory.calling_plans) or 'none'
+            problems.append('calling_plans: %r is not a calling plan of the account; use one of: %s.' % (ref, known))
+        elif plan.get('available') is not None and plan['available'] <= 0:
+            problems.append('calling_plans: %s has no free seat (0 available): free or buy a seat, or choose another plan.'
+                            % plan.get('name'))
+    for number in numbers or ():
+        found = inventory.number(str(number).strip())
+        if found is None:
+            problems.append('phone_numbers: %s is not a number of the account: give one of its unassigned numbers '
+                            '(zoomops.provisioning.zoom_phone_info gather=numbers lists them).' % number)
+        elif found.get('assignee'):
+            problems.append('phone_numbers: %s is already assigned to %s: give an unassigned number.'
+                            % (number, (found['assignee'] or {}).get('name') or 'someone else'))
+    if site and inventory.resolve_site(site) is None:
+        problems.append('site: %r is not a Zoom Phone site of the account; use one of: %s.'
+                        % (site, ', '.join(item.get('name') or '?' for item in inventory.sites) or 'none'))
+    owner = inventory.extension_owner(ext) if ext else None
+    if owner:
+        problems.append('extension_number: %s is already used by %s: give a free extension, or 0 to let Zoom pick one.'
+                        % (ext, owner.get('email') or owner.get('name') or 'another user'))
+    return problems

@@ -3,37 +3,29 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""REST Users API helpers: look a user up, classify, diagnose pending, plan, create, update, remove.
+"""REST Users API: input checks, lookup, domains, pending diagnosis, plan, create with confirmation, removal.
 
-Reused by ``zoom_user``, ``zoom_scim_user`` and ``zoom_user_sync``. The planners are pure (they take
-data, never the client); the readers and appliers take a ``ZoomClient`` and raise the typed errors of
-``_errors`` (nothing here calls ``fail_json``).
+The one implementation of these operations for ``zoom_user``, ``zoom_scim_user`` and ``zoom_user_sync``.
+Checkers and planners are pure (data in, problems or ``Change`` lists out); readers and appliers take a
+``ZoomClient`` and raise the typed errors of ``_errors`` (nothing here calls ``fail_json``).
 
-Public API::
+Public API (signatures are kept stable for the sync; see docs/ARCHITECTURE.md)::
 
-    validate_email(value, field='email') -> str (stripped)             raises ZoomConfigError
-    validate_name(value, field, max_len=64) -> str | None               raises ZoomConfigError
-    UserState(email, status, id=None, user=None, detail=None, code=None)
-        status: active | inactive | pending | stuck_invitation | absent | external
-    lookup_user(client, email) -> UserState
-    account_domains(client) -> set of lower-case domains | None (unknown)
-    diagnose_pending(client, email, state=None, created_now=False, create_action=None,
-                     pre_state=None, domains=MISSING) -> (reason, remedy)
-    predict_create(client, email, create_action, state=None) -> (zoom_status, pending_reason, remedy)
-    predict_create_from(email, create_action, state, domains) -> same, pure
-    pending_create_action(user, default) -> 'create' for an e-mail invitation, else default
-    plan_user(desired, state) -> list[Change]                            pure
-    plan_removal(state, removal_action='disassociate', transfer_to=None, transfer=None,
-                 allow_data_loss=False, force=False) -> list[Change]   pure, raises ZoomPlanError
-    create_user(client, email, desired, create_action='ssoCreate') -> (UserState, confirmed_after_uncertain)
-    apply_user(client, state, changes) -> None
-    remove_user(client, state, changes) -> None
-    user_view(user) -> dict (the compared fields of a REST user, option names)
+    email_problems(value, field) / name_problems / timezone_problems / language_problems -> [str]
+    validate_email(value, field) -> str;  raise_problems(problems, subject)
+    UserState; lookup_user(client, email) -> UserState
+    account_domains(client) -> set | None   (verified: ssoCreate pre-provisions)
+    managed_domains(client) -> set | None   (every listed domain: Zoom will not disassociate its users, 1107)
+    pending_diagnosis(...) -> PendingDiagnosis(reason, remedy, evidence); diagnose_pending(...) -> (reason, remedy)
+    predict_create_from(email, create_action, state, domains) -> (zoom_status, reason, remedy)
+    plan_user(desired, state) -> [Change]
+    removal_problems(state, ...) -> [str];  plan_removal(state, ...) -> [Change]
+    create_user(client, email, desired, create_action, max_sends=3) -> CreateOutcome
+    after_create(func, *args) -> retries a follow-up write while Zoom holds the new user's lock
+    apply_user(client, state, changes);  remove_user(client, state, changes, transfer_to=None) -> removed|already_gone
 
-``desired`` (for ``plan_user`` / ``create_user``) uses option names: ``first_name``, ``last_name``,
-``display_name``, ``type`` (``basic``/``licensed`` or the Zoom integer), ``active`` (bool), plus
-the REST fields ``dept``, ``job_title``, ``timezone``, ``language``; a value of ``None`` means
-"not set by the user" and is never compared.
+``desired`` uses option names: ``first_name``, ``last_name``, ``display_name``, ``type`` (basic/licensed or
+Zoom's integer), ``active``, ``department``, ``job_title``, ``timezone``, ``language``; None means "not set".
 """
 
 from __future__ import absolute_import, division, print_function
@@ -41,13 +33,23 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type  # pylint: disable=invalid-name
 
 import re
+import time
+
+try:
+    import zoneinfo
+except ImportError:  # pragma: no cover - Python < 3.9
+    zoneinfo = None
 
 from ansible_collections.zoomops.provisioning.plugins.module_utils._errors import (
+    CODE_INVITATION_EXPIRED,
+    CODE_NOT_IN_ACCOUNT,
     ZoomAPIError,
     ZoomConfigError,
     ZoomError,
     ZoomPlanError,
     ZoomUncertainWriteError,
+    error_kind,
+    is_missing,
 )
 
 from ansible_collections.zoomops.provisioning.plugins.module_utils._client import quote_path
@@ -57,20 +59,10 @@ STATUSES = ('active', 'inactive', 'pending', 'stuck_invitation', 'absent', 'exte
 CREATE_ACTIONS = ('ssoCreate', 'custCreate', 'autoCreate', 'create')
 REMOVAL_ACTIONS = ('disassociate', 'delete')
 
-# Zoom codes of GET /v2/users/{userId} (BEHAVIOUR.md 2.5)
-CODE_USER_NOT_FOUND = 1001
-CODE_NOT_IN_ACCOUNT = 1010
-CODE_INVITATION_EXPIRED = 1120
-CODE_ROUTE_NOT_FOUND = 2300
-CODE_ALREADY_USED = 1005
-CODE_MANAGED_DOMAIN = 1107
-CODE_ADMIN = 1117
-CODE_HOLDS_ACCOUNT = 1009
-
 USER_TYPES = {'basic': 1, 'licensed': 2}
 TYPE_NAMES = {1: 'basic', 2: 'licensed', 3: 'on_prem', 4: 'unassigned', 99: 'none'}
 
-# transfer option value -> DELETE /users/{id} query flag (BEHAVIOUR.md 2.9)
+# transfer option value -> DELETE /users/{id} query flag (docs/ZOOM-API-FACTS.md §2.9)
 TRANSFER_FLAGS = {
     'meetings': 'transfer_meeting',
     'webinars': 'transfer_webinar',
@@ -83,51 +75,63 @@ TRANSFER_FLAGS = {
 }
 DEFAULT_TRANSFER = ('meetings', 'webinars', 'recordings', 'whiteboards')
 
-# option name -> REST field (PATCH /v2/users/{id} body and GET answer)
+# option name -> REST field (PATCH /v2/users/{id} body and GET answer, §2.7)
 PROFILE_FIELDS = (
     ('first_name', 'first_name'),
     ('last_name', 'last_name'),
     ('display_name', 'display_name'),
     ('type', 'type'),
-    ('dept', 'dept'),
+    ('department', 'dept'),
     ('job_title', 'job_title'),
     ('timezone', 'timezone'),
     ('language', 'language'),
 )
+NAME_LIMITS = (('first_name', 64), ('last_name', 64), ('display_name', 128), ('department', 128), ('job_title', 128))
+
+# Web portal language codes from Zoom's abbreviation list
+# (https://developers.zoom.us/docs/api/rest/other-references/abbreviation-lists/#languages); Zoom's own spelling.
+LANGUAGES = ('en-US', 'de-DE', 'es-ES', 'fr-FR', 'jp-JP', 'pt-PT', 'ru-RU', 'zh-CN', 'zh-TW', 'ko-KO', 'it-IT',
+             'vi-VN', 'pl-PL', 'Tr-TR', 'id-ID', 'nl-NL', 'sv-SE')
+_LANGUAGE_BY_FOLD = dict((code.casefold(), code) for code in LANGUAGES)
+# Used only when the machine has no time zone database: IANA Area/Location names.
+_TZ_PATTERN = re.compile(r'^(?:(?:Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific|Etc)'
+                         r'(?:/[A-Za-z0-9_+-]{1,30}){1,2}|UTC|GMT)$')
 
 _LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 EMAIL_RE = re.compile(r'^(?P<local>%s)@(?P<domain>%s(?:\.%s)*\.[A-Za-z]{2,63})$' % (_LOCAL, _LABEL, _LABEL))
+# An email is a URL path segment (GET /v2/users/{email}); these would change which endpoint is called.
+PATH_CHARACTERS = ('/', '?', '#', '%', '\\')
 
 REMEDIES = {
     'domain_not_associated': (
         'The email domain {domain} is not an associated (approved) domain of the Zoom account, so Zoom did not '
         'pre-provision the user and sent a verification email instead. Remedy: add and verify {domain} in the Zoom web '
         'portal under Account Management > Account Profile > Associated Domains (or ask Zoom Support to approve it), '
-        'then delete the pending user (state=absent) and run the task again.'),
+        'then remove the pending user from the account and provision it again.'),
     'existing_zoom_account': (
-        'The email {email} already owns a Zoom account outside this account (a personal sign-up or another company), '
-        'so Zoom parked the user as pending until that account is consolidated. Remedy: delete the pending user '
-        '(state=absent), ask the person to sign in to their own Zoom account with {email} and accept the prompt to '
-        'join (consolidate into) your account, then run the task again.'),
+        'The email {email} already owns a Zoom account of its own (a personal sign-up), so Zoom parked the user as '
+        'pending until that account is consolidated into yours. Remedy: remove the pending user from the account, ask '
+        'the person to sign in to their own Zoom account with {email} and accept the prompt to join (consolidate into) '
+        'your account, then provision the user again.'),
     'awaiting_confirmation': (
-        'Zoom emailed {email} an invitation (create_action=create); the user stays pending until the person clicks '
-        'the confirmation link. The invitation is valid for 30 days. Nothing to fix: run the task again later to see '
-        'the user active, or use create_action=ssoCreate for accounts with SSO pre-provisioning.'),
+        'Zoom emailed {email} an invitation (create action "create"); the user stays pending until the person clicks '
+        'the confirmation link. The invitation is valid for 30 days. Nothing to fix: check again later, or create users '
+        'with the ssoCreate action on accounts with SSO pre-provisioning.'),
     'unknown': (
-        'Zoom left {email} pending and the cause could not be determined from the API: the domain {domain} is '
-        'associated with the account and no other Zoom account was seen holding the email. Known causes: the email '
-        'owns a personal Zoom account (the person must sign in and accept the consolidation prompt), or SSO '
-        'pre-provisioning ("Provision User: Prior to Sign-In") is off. Check the user under User Management > Users > '
-        'Pending in the Zoom web portal, delete the pending user (state=absent) and run the task again once fixed.'),
+        'Zoom left {email} pending and the cause could not be narrowed down from the API (the account\'s associated '
+        'domains could not be read, or the user was not created with ssoCreate). Known causes: the domain {domain} is '
+        'not associated with the account, the email owns a personal Zoom account (the person must sign in and accept the '
+        'consolidation prompt), or SSO pre-provisioning ("Provision User: Prior to Sign-In") is off. Check the user '
+        'under User Management > Users > Pending in the Zoom web portal, remove the pending user once the cause is fixed '
+        'and provision it again.'),
 }
 
 STUCK_REMEDY = (
     'Zoom still holds a dead (expired or deleted) invitation for {email}: the REST API answers code 1120 or 404 and '
-    'the SCIM filter answers 400 "not exist or not belong to this account" (BEHAVIOUR.md 4.4), so SCIM and identity '
-    'providers cannot provision this email. Remedy: create the user again through the REST Users API '
-    '(zoomops.provisioning.zoom_user, or on_stuck_invitation=provision_rest in zoom_scim_user), or re-invite the '
-    'person from the Zoom web portal.')
+    'the SCIM filter answers 400 "not exist or not belong to this account" (docs/ZOOM-API-FACTS.md §4.4), so SCIM and '
+    'identity providers cannot provision this email. Remedy: create the user through the REST Users API (POST /v2/users, '
+    'as zoom_user and zoom_user_sync do; zoom_scim_user can do it too), or re-invite the person from the Zoom web portal.')
 
 
 def _norm_email(email):
@@ -138,33 +142,112 @@ def email_domain(email):
     return _norm_email(email).rsplit('@', 1)[-1]
 
 
+# ---------------------------------------------------------------------------------------------- input checks
+
+def email_problems(value, field='email'):
+    """Every problem of an email option, each naming ``field`` and the fix (pure, never raises)."""
+    if value is None or not str(value).strip():
+        return ['%s must not be empty: give the user\'s email address, for example jane.doe@example.com.' % field]
+    text = str(value).strip()
+    problems = []
+    bad = sorted(set(ch for ch in text if ch in PATH_CHARACTERS or ch.isspace()))
+    if bad or '..' in text:
+        shown = ', '.join('space' if ch.isspace() else repr(ch) for ch in bad) + (', ' if bad and '..' in text else '')
+        problems.append('%s=%r contains %s%s, which cannot be part of a Zoom email address (the email goes into the URL '
+                        'path of the Users API): remove it and give a plain address such as jane.doe@example.com.'
+                        % (field, text, shown, "'..'" if '..' in text else ''))
+    if len(text) > 128:
+        problems.append('%s is %d characters long; Zoom accepts at most 128: give a shorter address.' % (field, len(text)))
+    found = EMAIL_RE.match(text)
+    if not problems and (not found or len(found.group('local')) > 64):
+        problems.append('%s=%r is not a valid email address: expected local-part@domain.tld (letters, digits and . _ + - in '
+                        'the local part, at most 64 characters before the @, no spaces, no leading, trailing or double '
+                        'dots), for example jane.doe@example.com.' % (field, text))
+    return problems
+
+
 def validate_email(value, field='email'):
     """Return the stripped email or raise ``ZoomConfigError`` naming ``field`` and the fix."""
-    if value is None or not str(value).strip():
-        raise ZoomConfigError('%s must not be empty: give the user\'s email address, for example jane.doe@example.com.' % field)
-    text = str(value).strip()
-    if len(text) > 128:
-        raise ZoomConfigError('%s is %d characters long; Zoom accepts at most 128.' % (field, len(text)))
-    found = EMAIL_RE.match(text)
-    if not found or len(found.group('local')) > 64:
-        raise ZoomConfigError(
-            '%s=%r is not a valid email address: expected local-part@domain.tld (letters, digits and . _ %% + - in the '
-            'local part, no spaces, no leading, trailing or double dots), for example jane.doe@example.com.' % (field, text))
-    return text
+    problems = email_problems(value, field)
+    if problems:
+        raise ZoomConfigError(' '.join(problems))
+    return str(value).strip()
+
+
+def name_problems(value, field, max_len=64):
+    """``None`` is fine (not set); an empty string, control characters or more than ``max_len`` characters are not."""
+    if value is None:
+        return []
+    text = str(value)
+    if not text.strip():
+        return ['%s must not be empty: give a value or leave the option out to keep the current one.' % field]
+    problems = []
+    if len(text) > max_len:
+        problems.append('%s is %d characters long; Zoom accepts at most %d: shorten it.' % (field, len(text), max_len))
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        problems.append('%s contains control characters (newline, tab...): remove them.' % field)
+    return problems
 
 
 def validate_name(value, field, max_len=64):
-    """``None`` stays ``None`` (not set); an empty or blank string is an error; enforce Zoom's length limits."""
+    """The value, or ``ZoomConfigError`` with every problem (kept for the sync's input checker)."""
+    problems = name_problems(value, field, max_len)
+    if problems:
+        raise ZoomConfigError(' '.join(problems))
+    return None if value is None else str(value)
+
+
+_TIMEZONES = []
+
+
+def known_timezones():
+    """IANA names of this machine's time zone database (empty without tzdata)."""
+    if not _TIMEZONES and zoneinfo is not None:
+        try:
+            _TIMEZONES.append(frozenset(zoneinfo.available_timezones()))
+        except (OSError, ValueError):  # pragma: no cover - broken tz database
+            _TIMEZONES.append(frozenset())
+    return _TIMEZONES[0] if _TIMEZONES else frozenset()
+
+
+def timezone_problems(value, field='timezone'):
+    """Zoom takes IANA time zone names (e.g. Europe/Berlin, America/Chicago), case-sensitive."""
     if value is None:
-        return None
+        return []
     text = str(value)
-    if not text.strip():
-        raise ZoomConfigError('%s must not be empty: give a value or leave the option out to keep the current one.' % field)
-    if len(text) > max_len:
-        raise ZoomConfigError('%s is %d characters long; Zoom accepts at most %d.' % (field, len(text), max_len))
-    if any(ord(ch) < 32 for ch in text):
-        raise ZoomConfigError('%s contains control characters (newline, tab...): remove them.' % field)
-    return text
+    zones = known_timezones()
+    if (text in zones) if zones else bool(_TZ_PATTERN.match(text)):
+        return []
+    return ['%s=%r is not a time zone name Zoom knows: give an IANA name such as Europe/Berlin, America/Chicago or '
+            'Asia/Tokyo (Area/Location, exact case).' % (field, text)]
+
+
+def language_problems(value, field='language'):
+    if value is None or str(value).strip().casefold() in _LANGUAGE_BY_FOLD:
+        return []
+    return ['%s=%r is not a Zoom language code: use one of %s.' % (field, value, ', '.join(LANGUAGES))]
+
+
+def normalize_language(value):
+    """Zoom's spelling of a language code (``JP-jp`` -> ``jp-JP``); unknown values are returned as given."""
+    return None if value is None else _LANGUAGE_BY_FOLD.get(str(value).strip().casefold(), value)
+
+
+def profile_problems(profile, prefix=''):
+    """Problems of the profile options of one person (names, department, job title, time zone, language)."""
+    problems = []
+    for option, limit in NAME_LIMITS:
+        problems += name_problems(profile.get(option), prefix + option, limit)
+    problems += timezone_problems(profile.get('timezone'), prefix + 'timezone')
+    problems += language_problems(profile.get('language'), prefix + 'language')
+    return problems
+
+
+def raise_problems(problems, subject):
+    """One ``ZoomConfigError`` with every problem, before anything is sent."""
+    if problems:
+        raise ZoomConfigError('%s: %d problem%s in the input, nothing was sent to Zoom. %s' % (
+            subject, len(problems), '' if len(problems) == 1 else 's', ' | '.join(problems)))
 
 
 def type_code(value):
@@ -176,7 +259,7 @@ def type_code(value):
     text = str(value).strip().lower()
     if text in USER_TYPES:
         return USER_TYPES[text]
-    if text.isdigit():
+    if re.match(r'^[0-9]{1,3}$', text):
         return int(text)
     raise ZoomConfigError('type=%r is not supported: use one of %s.' % (value, ', '.join(sorted(USER_TYPES))))
 
@@ -187,6 +270,8 @@ def type_name(code):
     except (TypeError, ValueError):
         return code
 
+
+# ---------------------------------------------------------------------------------------------- state
 
 class Change:
     """One planned step. ``label`` is what goes into the result's ``actions`` list."""
@@ -209,18 +294,15 @@ class Change:
         return isinstance(other, Change) and (self.action, self.field, self.before, self.after, self.params) == (
             other.action, other.field, other.before, other.after, other.params)
 
-    def __ne__(self, other):
-        return not self.__eq__(other)
-
     __hash__ = None
 
 
 class UserState:
     """What the REST Users API says about one email.
 
-    ``status``: ``active``, ``inactive``, ``pending`` (a live invitation or pre-provisioned user waiting for the
-    person), ``stuck_invitation`` (expired invitation: code 1120), ``absent`` (code 1001 / 404), ``external`` (the
-    email belongs to another Zoom account: code 1010). ``user`` is the REST user dict when there is one.
+    ``status``: ``active``, ``inactive``, ``pending``, ``stuck_invitation`` (expired invitation: code 1120),
+    ``absent`` (code 1001 / 404), ``external`` (code 1010: "not in this account"; Zoom may say that for any
+    email outside the account, so it proves nothing about a personal account).
     """
 
     def __init__(self, email, status, id=None, user=None, detail=None, code=None):  # pylint: disable=redefined-builtin
@@ -268,22 +350,17 @@ class UserState:
 
 
 def lookup_user(client, email):
-    """GET /v2/users/{email} and classify the answer (BEHAVIOUR.md 2.5, 2.11).
-
-    404 (any code but 2300 "route not found") -> absent; 400/1120 -> stuck_invitation (expired invitation);
-    400/1010 -> external (held by another Zoom account). Any other error is raised.
-    """
+    """GET /v2/users/{email} and classify the answer (docs/ZOOM-API-FACTS.md §2.5, §2.11)."""
     try:
         data = client.get('/v2/users/%s' % quote_path(email))
     except ZoomAPIError as exc:
+        detail = exc.zoom_message or exc.message
         if exc.code == CODE_INVITATION_EXPIRED:
-            return UserState(email, 'stuck_invitation', detail=exc.zoom_message or exc.message, code=exc.code)
+            return UserState(email, 'stuck_invitation', detail=detail, code=exc.code)
         if exc.code == CODE_NOT_IN_ACCOUNT:
-            return UserState(email, 'external', detail=exc.zoom_message or exc.message, code=exc.code)
-        if exc.status == 404 and exc.code != CODE_ROUTE_NOT_FOUND:
-            return UserState(email, 'absent', detail=exc.zoom_message or exc.message, code=exc.code)
-        if exc.code == CODE_USER_NOT_FOUND:
-            return UserState(email, 'absent', detail=exc.zoom_message or exc.message, code=exc.code)
+            return UserState(email, 'external', detail=detail, code=exc.code)
+        if is_missing(exc):
+            return UserState(email, 'absent', detail=detail, code=exc.code)
         raise
     if not isinstance(data, dict) or not data:
         raise ZoomError('Zoom answered GET /v2/users/%s with an empty body; cannot tell whether the user exists.' % email)
@@ -293,46 +370,53 @@ def lookup_user(client, email):
     return UserState(data.get('email') or email, status, id=data.get('id'), user=data)
 
 
-_DOMAIN_CACHE_ATTR = '_zoomops_account_domains'
-_UNAVAILABLE = object()
+# ---------------------------------------------------------------------------------------------- domains
+
+_DOMAIN_CACHE_ATTR = '_zoomops_domain_listing'
+_UNAVAILABLE = 'unavailable'
 
 
-def account_domains(client):
-    """The account's associated (managed) domains, lower case, cached on the client.
-
-    GET /v2/accounts/me/managed_domains. Returns ``None`` when Zoom will not tell (no scope
-    ``account:read:admin``, not a paid/master account, endpoint unknown): callers then skip the domain check.
-    Only domains whose status is not ``pending``/``unverified`` count.
-    """
+def _domain_listing(client):
+    """``{domain: status}`` of GET /v2/accounts/me/managed_domains, cached on the client; None if Zoom will not tell
+    (no scope ``account:read:admin``, not a paid account, endpoint unknown)."""
     cached = getattr(client, _DOMAIN_CACHE_ATTR, None)
     if cached is not None:
-        return None if cached is _UNAVAILABLE else set(cached)
+        return None if cached == _UNAVAILABLE else cached
     try:
         data = client.get('/v2/accounts/me/managed_domains')
     except ZoomAPIError as exc:
-        if exc.status in (400, 403, 404):
-            _set_cache(client, _UNAVAILABLE)
-            return None
-        raise
-    domains = set()
-    for item in (data or {}).get('domains') or []:
-        if isinstance(item, dict):
-            name = item.get('domain')
-            status = str(item.get('status') or 'verified').lower()
-        else:
-            name, status = item, 'verified'
-        if name and status not in ('pending', 'unverified', 'rejected'):
-            domains.add(str(name).strip().lower())
-    _set_cache(client, frozenset(domains))
-    return set(domains)
-
-
-def _set_cache(client, value):
+        if exc.status not in (400, 403, 404):
+            raise
+        listing = _UNAVAILABLE
+    else:
+        listing = {}
+        for item in (data or {}).get('domains') or []:
+            name, status = (item.get('domain'), item.get('status')) if isinstance(item, dict) else (item, None)
+            if name:
+                listing[str(name).strip().casefold()] = str(status or 'verified').lower()
     try:
-        setattr(client, _DOMAIN_CACHE_ATTR, value)
+        setattr(client, _DOMAIN_CACHE_ATTR, listing)
     except AttributeError:  # pragma: no cover - slotted test doubles
         pass
+    return None if listing == _UNAVAILABLE else listing
 
+
+def account_domains(client):
+    """Associated (verified) domains, lower case: the ones ssoCreate pre-provisions (§3). None = unknown."""
+    listing = _domain_listing(client)
+    if listing is None:
+        return None
+    return set(name for name, status in listing.items() if status not in ('pending', 'unverified', 'rejected'))
+
+
+def managed_domains(client):
+    """Every domain the account lists, whatever its status. Zoom refuses to disassociate users of a managed domain
+    (code 1107, §2.9); counting unverified ones too errs on the side of asking before a removal. None = unknown."""
+    listing = _domain_listing(client)
+    return None if listing is None else set(listing)
+
+
+# ---------------------------------------------------------------------------------------------- pending
 
 def remedy_for(reason, email):
     template = REMEDIES.get(reason) or REMEDIES['unknown']
@@ -343,74 +427,91 @@ def stuck_remedy(email):
     return STUCK_REMEDY.format(email=email)
 
 
+class PendingDiagnosis:
+    """Why a user is (or would be) pending: ``reason``, ``remedy`` and the ``evidence`` checked (sentences)."""
+
+    def __init__(self, reason, remedy, evidence):
+        self.reason = reason
+        self.remedy = remedy
+        self.evidence = evidence
+
+    def __iter__(self):
+        return iter((self.reason, self.remedy))
+
+
 _MISSING = object()
 
 
-def diagnose_pending(client, email, state=None, created_now=False, create_action=None, pre_state=None, domains=_MISSING):
-    """Why is (or would) ``email`` be pending? Returns ``(reason, remedy)``.
+def pending_diagnosis(client, email, state=None, created_now=False, create_action=None, pre_state=None,
+                      domains=_MISSING):
+    """Diagnose a pending user by elimination (docs/ZOOM-API-FACTS.md §3).
 
-    Checks, in order (BEHAVIOUR.md 3): ``create_action == 'create'`` -> ``awaiting_confirmation`` (the normal
-    outcome of an invitation); the email's domain is not an associated domain -> ``domain_not_associated``; the
-    email was held by another Zoom account before we created it (``pre_state.status == 'external'``, or looked up
-    now when the user is not yet created) -> ``existing_zoom_account``; else ``unknown``.
-    ``created_now`` says the pending user was just created by this run (the pre-create lookup is then in
-    ``pre_state``). ``domains`` may be passed to avoid the read (``None`` = unknown).
+    ``create 'create'`` -> awaiting_confirmation. For ssoCreate (which Zoom refuses unless SSO pre-provisioning is on,
+    codes 2002/2032) the documented causes are: the domain is not associated -> domain_not_associated; else the email
+    owns a personal Zoom account -> existing_zoom_account. Any other create action, or unknown domains -> unknown.
+    A 1010 answer before the create (``pre_state.status == 'external'``) is extra evidence only: Zoom may answer 1010
+    for every email outside the account. Needs no call when ``domains`` is given (``client`` may then be None), so the
+    creating run and every rerun reach the same answer. ``state``/``created_now`` are accepted for old callers.
     """
+    del state, created_now
+    evidence = []
     if create_action == 'create':
-        return 'awaiting_confirmation', remedy_for('awaiting_confirmation', email)
+        evidence.append('the user was invited with the create action "create" (an email invitation)')
+        return PendingDiagnosis('awaiting_confirmation', remedy_for('awaiting_confirmation', email), evidence)
     if domains is _MISSING:
         domains = account_domains(client)
-    reason = _reason_from(email, pre_state, domains)
-    if reason is None and not created_now and pre_state is None and (state is None or not state.exists):
-        found = lookup_user(client, email)
-        if found.status == 'external':
-            reason = 'existing_zoom_account'
-    reason = reason or 'unknown'
-    return reason, remedy_for(reason, email)
+    domain = email_domain(email)
+    if domains is None:
+        evidence.append('the account\'s associated domains could not be read (GET /v2/accounts/me/managed_domains)')
+        reason = 'unknown'
+    elif domain not in domains:
+        evidence.append('%s is not a verified associated domain of the account' % domain)
+        reason = 'domain_not_associated'
+    elif create_action != 'ssoCreate':
+        evidence.append('%s is an associated domain, but the user was not created with ssoCreate (%s)' % (domain, create_action))
+        reason = 'unknown'
+    else:
+        evidence += ['%s is a verified associated domain of the account' % domain,
+                     'Zoom accepted ssoCreate, so SSO pre-provisioning is on (Zoom refuses ssoCreate otherwise)',
+                     'the user is pending as an SSO user, not as an email invitation',
+                     'the remaining documented cause is an existing personal Zoom account for the email']
+        reason = 'existing_zoom_account'
+    if pre_state is not None and pre_state.status == 'external':
+        evidence.append('before the create Zoom answered code 1010 (not a user of this account) for the email')
+    return PendingDiagnosis(reason, remedy_for(reason, email), evidence)
+
+
+def diagnose_pending(client, email, state=None, created_now=False, create_action=None, pre_state=None, domains=_MISSING):
+    """``(reason, remedy)`` of ``pending_diagnosis``."""
+    found = pending_diagnosis(client, email, state, created_now, create_action, pre_state, domains)
+    return found.reason, found.remedy
 
 
 def pending_create_action(user, default):
-    """The create action to assume when diagnosing an existing pending user.
-
-    A user invited by email (REST ``login_types`` ``[100]``: work email only, no SSO) is awaiting the person's
-    confirmation whatever the task's create action says; otherwise ``default`` is assumed.
-    """
+    """The create action to assume for an existing pending user: an email invitation (REST ``login_types`` ``[100]``:
+    work email only, no SSO) is ``create`` whatever the task says; otherwise ``default``."""
     login_types = (user or {}).get('login_types')
     if isinstance(login_types, list) and login_types and 101 not in login_types and 100 in login_types:
         return 'create'
     return default
 
 
-def _reason_from(email, pre_state, domains):
-    if domains is not None and email_domain(email) not in domains:
-        return 'domain_not_associated'
-    if pre_state is not None and pre_state.status == 'external':
-        return 'existing_zoom_account'
-    return None
-
-
 def predict_create_from(email, create_action, state, domains):
-    """Pure: predicted ``(zoom_status, pending_reason, remedy)`` of creating ``email`` with ``create_action``.
+    """Pure: predicted ``(zoom_status, pending_reason, remedy)`` of creating ``email``.
 
-    ``state`` is the lookup before creating (``absent``/``external``/``stuck_invitation``); ``domains`` the
-    associated domains or ``None`` if unknown.
+    Only an invitation (``create``) and ssoCreate outside the associated domains are predicted pending: a personal
+    account cannot be seen before the create (a 1010 lookup is no proof), so it is diagnosed after it.
+    ``state`` is accepted for old callers.
     """
+    del state
     if create_action == 'create':
         return 'pending', 'awaiting_confirmation', remedy_for('awaiting_confirmation', email)
-    if create_action == 'ssoCreate':
-        reason = _reason_from(email, state, domains)
-        if reason:
-            return 'pending', reason, remedy_for(reason, email)
+    if create_action == 'ssoCreate' and domains is not None and email_domain(email) not in domains:
+        return 'pending', 'domain_not_associated', remedy_for('domain_not_associated', email)
     return 'active', None, None
 
 
-def predict_create(client, email, create_action, state=None):
-    """Check-mode prediction of a create (reads only). See ``predict_create_from``."""
-    if state is None:
-        state = lookup_user(client, email)
-    domains = account_domains(client) if create_action == 'ssoCreate' else None
-    return predict_create_from(email, create_action, state, domains)
-
+# ---------------------------------------------------------------------------------------------- plan
 
 def user_view(user, fields=None):
     """The comparable fields of a REST user dict under option names (``type`` as basic/licensed)."""
@@ -433,18 +534,16 @@ def _same(option, want, have):
             return int(want) == int(have)
         except (TypeError, ValueError):
             return False
-    if isinstance(want, str) and isinstance(have, str):
-        return want == have
+    if option == 'language' and isinstance(have, str):
+        return normalize_language(want) == normalize_language(have)
     return want == have
 
 
 def plan_user(desired, state):
-    """Pure planner for an existing (active/inactive) user: the updates that make it match ``desired``.
+    """Pure planner: ``update:<option>`` changes (PROFILE_FIELDS order) then ``activate``/``deactivate``.
 
-    Returns a list of ``Change``: ``update:<option>`` (PATCH fields, in PROFILE_FIELDS order), then
-    ``activate``/``deactivate``. Only options present in ``desired`` with a value other than None are compared.
-    A pending user is never updated (Zoom accepts but ignores updates for pending users, BEHAVIOUR.md 2.7):
-    the list is empty. For an absent user the plan is ``[Change('create')]``.
+    Only options set in ``desired`` are compared. A pending user is never updated (Zoom accepts but ignores updates
+    of pending users, §2.7): empty list. An absent user: ``[Change('create')]``.
     """
     if state.status in ('absent', 'external', 'stuck_invitation'):
         return [Change('create', after=_create_view(desired))]
@@ -454,10 +553,14 @@ def plan_user(desired, state):
     changes = []
     for option, rest in PROFILE_FIELDS:
         want = desired.get(option)
+        if option not in desired and option == 'department':
+            want = desired.get('dept')  # the sync's old key
         if want is None:
             continue
         if option == 'type':
             want = type_code(want)
+        elif option == 'language':
+            want = normalize_language(want)
         have = user.get(rest)
         if not _same(option, want, have):
             before = type_name(have) if option == 'type' and have is not None else have
@@ -481,41 +584,57 @@ def _create_view(desired):
     return view
 
 
-def validate_transfer(params, email):
-    """Normalise O(transfer_to) in place and refuse O(transfer) without it (shared by the user modules)."""
-    if params.get('transfer_to') is not None:
-        params['transfer_to'] = validate_email(params['transfer_to'], 'transfer_to')
-        if params['transfer_to'].casefold() == email.casefold():
-            raise ZoomConfigError('transfer_to must be another user than email (%s): name the user who receives the data.' % email)
-    elif params.get('transfer'):
-        raise ZoomConfigError('transfer is set but transfer_to is not: give transfer_to, the email of the user who receives %s.'
-                              % ', '.join(params['transfer']))
+# ---------------------------------------------------------------------------------------------- removal
+
+def transfer_problems(params, email):
+    """Input problems of ``transfer_to`` / ``transfer`` (pure; shared by the user modules)."""
+    transfer_to = params.get('transfer_to')
+    if transfer_to is not None:
+        problems = email_problems(transfer_to, 'transfer_to')
+        if not problems and _norm_email(transfer_to) == _norm_email(email):
+            problems.append('transfer_to must be another user than email (%s): name the active user who receives the data.'
+                            % email)
+        return problems
+    if params.get('transfer'):
+        return ['transfer is set but transfer_to is not: give transfer_to, the email of the user who receives %s.'
+                % ', '.join(params['transfer'])]
+    return []
+
+
+def managed_domain_problem(email, removal_action='disassociate'):
+    """The 1107 answer in plain words, with the choice (docs/ZOOM-API-FACTS.md §2.9)."""
+    return ('%s is on %s, a managed (associated) domain of the account, and Zoom refuses to disassociate such users '
+            '(code 1107 "You can not disassociate a user with managed domain."), so removal_action=%s cannot work. '
+            'Choose one: deactivate the user instead of removing it (the user and its data stay, sign-in is blocked), or '
+            'delete it with removal_action=delete and transfer_to set to an active user who receives its meetings, '
+            'recordings and other data (add allow_data_loss=true to accept losing what cannot be transferred). '
+            'Nothing was removed.' % (email, email_domain(email), removal_action))
+
+
+def transfer_state_problem(transfer_to, email, target):
+    """Pure: why ``transfer_to`` (looked up as ``target``) cannot receive the data of ``email``; None if it can."""
+    if _norm_email(transfer_to) == _norm_email(email):
+        return 'transfer_to must be another user than %s (the user being removed).' % email
+    if target is None or target.status == 'active':
+        return None
+    return ('transfer_to=%s is not an active user of the account (%s): name an active user of this account who receives '
+            'the data of %s.' % (transfer_to, target.zoom_status, email))
 
 
 def transfer_target_problem(client, transfer_to, email):
-    """Why O(transfer_to) cannot receive the data of C(email), or None when it is an active user of the account."""
-    target = lookup_user(client, transfer_to)
-    if target.status == 'active':
-        return None
-    return ('transfer_to=%s is not an active user of the account (%s): name an active user who receives the data of %s.'
-            % (transfer_to, target.zoom_status, email))
+    """``transfer_state_problem`` after looking ``transfer_to`` up."""
+    return transfer_state_problem(transfer_to, email, lookup_user(client, transfer_to))
 
 
-def plan_removal(state, removal_action='disassociate', transfer_to=None, transfer=None, allow_data_loss=False,
-                 force=False):
-    """Pure planner for ``state: absent``. Returns ``[]`` (nothing to remove) or one ``Change``.
+def removal_problems(state, removal_action='disassociate', transfer_to=None, transfer=None, allow_data_loss=False,
+                     force=False, managed=None, transfer_state=None):
+    """Pure: every reason the removal of ``state`` cannot go ahead, each naming the option and the fix.
 
-    - absent / external / stuck_invitation: nothing (the caller warns for a dead invitation);
-    - pending: ``withdraw`` (DELETE without ``action``: the invitation is withdrawn, nothing is lost);
-    - active/inactive: ``disassociate`` (default: the person keeps their data in a free account of their own)
-      or ``delete`` which needs ``transfer_to`` or ``allow_data_loss``; owner and admins are refused unless
-      ``force``.
-    Raises ``ZoomPlanError`` listing every problem, before any write.
+    ``managed``: ``managed_domains()`` (None = unknown: 1107 is then only caught at apply time);
+    ``transfer_state``: ``lookup_user(transfer_to)`` when looked up. A pending user is withdrawn: nothing to check.
     """
-    if state.status in ('absent', 'external', 'stuck_invitation'):
+    if state.status not in ('active', 'inactive'):
         return []
-    if state.status == 'pending':
-        return [Change('remove', 'withdraw', before=state.status, after='absent')]
     problems = []
     role = state.role
     if role in ('owner', 'admin') and not force:
@@ -523,71 +642,197 @@ def plan_removal(state, removal_action='disassociate', transfer_to=None, transfe
             state.email, role, ' (Zoom never removes the owner; transfer ownership first)' if role == 'owner' else ''))
     if removal_action not in REMOVAL_ACTIONS:
         problems.append('removal_action=%r is not supported: use disassociate or delete.' % (removal_action,))
-    params = {}
-    if removal_action == 'delete':
-        params['action'] = 'delete'
-        if not transfer_to and not allow_data_loss:
-            problems.append(
-                'removal_action=delete permanently deletes %s with their meetings, webinars, recordings and whiteboards: '
-                'set transfer_to (the email of the user who receives them) or allow_data_loss=true.' % state.email)
-    else:
-        params['action'] = 'disassociate'
+    if removal_action == 'delete' and not transfer_to and not allow_data_loss:
+        problems.append('removal_action=delete permanently deletes %s with their meetings, webinars, recordings and '
+                        'whiteboards: set transfer_to (the email of the user who receives them) or allow_data_loss=true.'
+                        % state.email)
+    if removal_action == 'disassociate' and managed and email_domain(state.email) in managed:
+        problems.append(managed_domain_problem(state.email, removal_action))
     if transfer_to:
-        if _norm_email(transfer_to) == _norm_email(state.email):
-            problems.append('transfer_to must be another user than %s (the user being removed).' % state.email)
-        params['transfer_email'] = transfer_to
-        for item in (transfer if transfer is not None else DEFAULT_TRANSFER):
-            flag = TRANSFER_FLAGS.get(item)
-            if flag is None:
+        problem = transfer_state_problem(transfer_to, state.email, transfer_state)
+        if problem:
+            problems.append(problem)
+        for item in (transfer if transfer is not None else ()):
+            if item not in TRANSFER_FLAGS:
                 problems.append('transfer item %r is not supported: use %s.' % (item, ', '.join(sorted(TRANSFER_FLAGS))))
-            else:
-                params[flag] = 'true'
+    return problems
+
+
+def plan_removal(state, removal_action='disassociate', transfer_to=None, transfer=None, allow_data_loss=False,
+                 force=False, managed=None, transfer_state=None):
+    """Pure planner for ``state: absent``: ``[]`` (nothing to remove) or one ``Change``.
+
+    absent / external / stuck_invitation: nothing; pending: ``remove:withdraw`` (DELETE without ``action``: the
+    invitation is withdrawn, §2.9); active/inactive: ``remove:disassociate|delete``. Raises ``ZoomPlanError`` with
+    every ``removal_problems`` entry.
+    """
+    if state.status in ('absent', 'external', 'stuck_invitation'):
+        return []
+    if state.status == 'pending':
+        return [Change('remove', 'withdraw', before=state.status, after='absent')]
+    problems = removal_problems(state, removal_action, transfer_to, transfer, allow_data_loss, force, managed,
+                                transfer_state)
     if problems:
         raise ZoomPlanError('Refusing to remove %s:' % state.email, problems)
+    params = {'action': removal_action}
+    if transfer_to:
+        params['transfer_email'] = transfer_to
+        for item in (transfer if transfer is not None else DEFAULT_TRANSFER):
+            params[TRANSFER_FLAGS[item]] = 'true'
     return [Change('remove', removal_action, before=state.status, after='absent', params=params)]
 
 
-def create_user(client, email, desired, create_action='ssoCreate'):
-    """POST /v2/users, then read the real user back (the 201 body has no status, BEHAVIOUR.md 2.3).
+def remove_user(client, state, changes, transfer_to=None):
+    """Apply a ``plan_removal`` plan. Returns ``'removed'``, ``'already_gone'`` or None (nothing planned).
 
-    Returns ``(UserState, confirmed)`` where ``confirmed`` is True when the POST's answer was lost
-    (``ZoomUncertainWriteError``) and the user was found by a lookup. Never re-sends the POST: if the user is
-    not there after an uncertain answer, raises ``ZoomError`` telling the user to re-run.
-    A 409/1005 (email already used) means the user appeared meanwhile: the lookup result is returned.
+    A 404 counts as "already gone" only when a lookup confirms the user is absent (a lost answer to an earlier
+    DELETE); otherwise the real cause is raised (e.g. ``transfer_to`` is not a user of the account, §2.9).
+    Zoom's 1107 becomes the same ``ZoomPlanError`` ``removal_problems`` gives.
     """
+    outcome = None
+    for change in changes:
+        if change.action != 'remove':
+            continue
+        if change.field == 'withdraw':
+            # pending: address by email and send no action (§2.9, PSZoom #115)
+            path, params = '/v2/users/%s' % quote_path(state.email), None
+        else:
+            path, params = '/v2/users/%s' % quote_path(state.id or state.email), dict(change.params)
+        try:
+            client.delete(path, params=params)
+            outcome = 'removed'
+        except ZoomAPIError as exc:
+            if error_kind(exc) == 'managed_domain':
+                raise ZoomPlanError('Refusing to remove %s:' % state.email, [managed_domain_problem(state.email)])
+            if not is_missing(exc):
+                raise
+            if lookup_user(client, state.email).exists:
+                target = transfer_to or (params or {}).get('transfer_email')
+                problem = target and transfer_target_problem(client, target, state.email)
+                if problem:
+                    raise ZoomPlanError('Zoom did not remove %s (HTTP 404 on DELETE, the user is still there):'
+                                        % state.email, [problem])
+                raise
+            outcome = 'already_gone'
+    return outcome
+
+
+# ---------------------------------------------------------------------------------------------- create
+
+class CreateOutcome:
+    """What ``create_user`` did: ``state`` (re-read), ``created`` (a user was really created by this call),
+    ``confirmed_after_uncertain`` (a lost answer was settled by a lookup), ``sends`` (POSTs sent),
+    ``already_existed`` (Zoom had the user already: 409/1005 on the first send)."""
+
+    def __init__(self, state, created, confirmed_after_uncertain=False, sends=1, already_existed=False):
+        self.state = state
+        self.created = created
+        self.confirmed_after_uncertain = confirmed_after_uncertain
+        self.sends = sends
+        self.already_existed = already_existed
+
+
+class ZoomCreateError(ZoomError):
+    """A create that failed; ``created`` says whether a user exists because of it (False: nothing was created)."""
+
+    def __init__(self, msg, created=False, cause=None, path='/v2/users'):
+        cause_fields = dict((key, getattr(cause, key, None)) for key in ('status', 'code', 'zoom_message', 'errors'))
+        super(ZoomCreateError, self).__init__(msg, method='POST', path=path, **cause_fields)
+        self.created = created
+
+    def to_dict(self):
+        result = super(ZoomCreateError, self).to_dict()
+        result['created'] = self.created
+        return result
+
+
+def create_body(email, desired, create_action):
+    """``POST /v2/users`` body: names and type only (the other fields need a PATCH afterwards, §2.3)."""
     user_info = {'email': email, 'type': type_code(desired.get('type')) or 1}
     for option in ('first_name', 'last_name', 'display_name'):
         if desired.get(option) is not None:
             user_info[option] = desired[option]
-    body = {'action': create_action, 'user_info': user_info}
-    confirmed = False
-    try:
-        client.post('/v2/users', json=body)
-    except ZoomUncertainWriteError as exc:
-        state = lookup_user(client, email)
-        if not state.exists:
-            raise ZoomError(
-                'Creating %s: Zoom\'s answer to POST /v2/users was lost (%s) and a lookup finds no such user, so the '
-                'create did not land. Nothing was re-sent (a blind retry could create a second invitation): run the task '
-                'again.' % (email, exc.msg), method='POST', path='/v2/users')
-        return state, True
-    except ZoomAPIError as exc:
-        if exc.code == CODE_ALREADY_USED or exc.status == 409:
-            state = lookup_user(client, email)
-            if state.exists:
-                return state, confirmed
-        if exc.code == CODE_HOLDS_ACCOUNT:
-            raise ZoomAPIError(exc.status, exc.code, exc.message, errors=exc.errors, method=exc.method, path=exc.path,
-                               hint='The email already belongs to another Zoom account (a company account, or a login Zoom '
-                                    'will not take over with create_action=%s). The person must remove the email from that '
-                                    'account (or sign in and accept the prompt to join yours), or use another email.'
-                                    % create_action)
-        raise
-    state = lookup_user(client, email)
-    if not state.exists:
-        raise ZoomError('Zoom answered POST /v2/users for %s with success but GET /v2/users/%s does not find the user '
-                        '(%s).' % (email, email, state.status))
-    return state, confirmed
+    return {'action': create_action, 'user_info': user_info}
+
+
+def create_with_confirmation(path, email, send, find, read_back, duplicate, refused, max_sends=3):
+    """The create-with-confirmation loop of ``create_user`` (REST) and ``_scim.create_scim_user`` (SCIM).
+
+    ``send()`` POSTs; ``find()`` looks the user up (``.exists``); ``read_back(answer)`` is the state after a
+    success; ``duplicate(exc)`` says Zoom refused because the user exists; ``refused(exc)`` builds the
+    ``ZoomCreateError`` for any other refusal. A lost answer is settled by ``find()``: there -> confirmed, not sent
+    again; not there -> sent again, at most ``max_sends`` POSTs in all.
+    """
+    sends = 0
+    uncertain = False
+    while True:
+        sends += 1
+        try:
+            answer = send()
+        except ZoomUncertainWriteError as exc:
+            found = after_create(find)
+            if found.exists:
+                return CreateOutcome(found, True, True, sends)
+            uncertain = True
+            if sends >= max_sends:
+                raise ZoomCreateError(
+                    'Creating %s: Zoom\'s answer to POST %s was lost %d times (last: %s) and each time a lookup found no '
+                    'such user, so nothing was created. Check Zoom\'s status and run the task again.'
+                    % (email, path, sends, exc.msg), cause=exc, path=path)
+            continue
+        except ZoomAPIError as exc:
+            found = after_create(find) if duplicate(exc) else None
+            if found is not None and found.exists:
+                # after a lost answer the earlier POST made the user; on a first send someone else did
+                return CreateOutcome(found, uncertain, uncertain, sends, already_existed=not uncertain)
+            raise refused(exc)
+        return CreateOutcome(read_back(answer), True, uncertain, sends)
+
+
+def create_user(client, email, desired, create_action='ssoCreate', max_sends=3):
+    """POST /v2/users with confirmation (``create_with_confirmation``); returns a ``CreateOutcome`` whose state is
+    re-read (the 201 has no status, §2.3). Raises ``ZoomCreateError`` (``created`` False: nothing was created) when
+    Zoom refuses or every answer was lost.
+    """
+    body = create_body(email, desired, create_action)
+
+    def read_back(_answer):
+        found = after_create(lookup_user, client, email)
+        if not found.exists:
+            raise ZoomCreateError('Zoom answered POST /v2/users for %s with success but GET /v2/users/%s does not find the '
+                                  'user (%s); run the task again to see whether it appears.' % (email, email, found.status),
+                                  created=True)
+        return found
+
+    return create_with_confirmation(
+        '/v2/users', email, lambda: client.post('/v2/users', json=body), lambda: lookup_user(client, email), read_back,
+        lambda exc: error_kind(exc) == 'already_exists', lambda exc: _create_refused(email, desired, create_action, exc),
+        max_sends)
+
+
+def _create_refused(email, desired, create_action, exc):
+    """Zoom refused the create: nothing was created. Say so; the error table's hint says what to change."""
+    kind = type_name(type_code(desired.get('type')) or 1)
+    return ZoomCreateError('Zoom did not create %s as a %s user with create action %s; nothing was created. %s'
+                           % (email, kind, create_action, exc.msg), created=False, cause=exc)
+
+
+# Zoom holds a new user while POST /users finishes (docs/ZOOM-API-FACTS.md §6.3); reads and writes on it answer
+# "Too many concurrent requests" meanwhile. The client waits out 429s; these cover what is left of the lock.
+LOCK_WAITS = (1.0, 2.0, 4.0, 8.0)
+
+
+def after_create(func, *args, **kwargs):
+    """Run a read or follow-up write on a just-created user, waiting while Zoom still holds the user's lock."""
+    sleep = kwargs.pop('sleep', time.sleep)
+    for wait in LOCK_WAITS + (None,):
+        try:
+            return func(*args, **kwargs)
+        except ZoomAPIError as exc:
+            if wait is None or error_kind(exc) != 'concurrent_request':
+                raise
+            sleep(wait)
+    return None  # pragma: no cover - the loop always returns or raises
 
 
 def apply_user(client, state, changes):
@@ -598,30 +843,8 @@ def apply_user(client, state, changes):
         if change.action == 'update':
             body.update(change.params)
     if any(change.action == 'activate' for change in changes):
-        client.put('/v2/users/%s/status' % target, json={'action': 'activate'})
+        after_create(client.put, '/v2/users/%s/status' % target, json={'action': 'activate'})
     if body:
-        client.patch('/v2/users/%s' % target, json=body)
+        after_create(client.patch, '/v2/users/%s' % target, json=body)
     if any(change.action == 'deactivate' for change in changes):
-        client.put('/v2/users/%s/status' % target, json={'action': 'deactivate'})
-
-
-def remove_user(client, state, changes):
-    """Apply a ``plan_removal`` plan (DELETE /v2/users/{id}). A 404 means already gone (not an error)."""
-    for change in changes:
-        if change.action != 'remove':
-            continue
-        if change.field == 'withdraw':
-            # pending: address by email and send no action (BEHAVIOUR.md 2.9, PSZoom #115)
-            path, params = '/v2/users/%s' % quote_path(state.email), None
-        else:
-            path, params = '/v2/users/%s' % quote_path(state.id or state.email), dict(change.params)
-        try:
-            client.delete(path, params=params)
-        except ZoomAPIError as exc:
-            if exc.status == 404 and exc.code != CODE_ROUTE_NOT_FOUND:
-                continue
-            if exc.code == CODE_MANAGED_DOMAIN:
-                raise ZoomAPIError(exc.status, exc.code, exc.message, errors=exc.errors, method=exc.method, path=exc.path,
-                                   hint='Users on a managed domain cannot be disassociated: use removal_action=delete '
-                                        'with transfer_to (or allow_data_loss=true).')
-            raise
+        after_create(client.put, '/v2/users/%s/status' % target, json={'action': 'deactivate'})

@@ -41,7 +41,7 @@ options:
     description:
       - A JMESPath expression applied to a dict with the gathered keys (RV(calling_plans), RV(numbers),
         RV(unassigned_numbers), RV(sites), RV(users)); the answer is returned in RV(query_result).
-      - For example V(calling_plans[?available > `0`].name) or V(unassigned_numbers."Main Office").
+      - For example V(calling_plans[?available > `0`].name) or V(numbers[?!assigned && site=='Main Office'].number).
     type: str
 requirements:
   - jmespath (Python library), only for O(query)
@@ -58,7 +58,7 @@ EXAMPLES = r'''
   ansible.builtin.debug:
     msg:
       - "{{ phone.calling_plans | selectattr('available', 'gt', 0) | map(attribute='name') | list }}"
-      - "{{ phone.unassigned_numbers }}"
+      - "{{ phone.numbers | rejectattr('assigned') | map(attribute='number') | list }}"
 
 - name: The phone setup of two people
   zoomops.provisioning.zoom_phone_info:
@@ -71,6 +71,12 @@ EXAMPLES = r'''
     gather: [calling_plans]
     query: "calling_plans[?available > `0`].name"
   register: free_plans
+
+- name: Free numbers of the London site
+  zoomops.provisioning.zoom_phone_info:
+    gather: [numbers]
+    query: "numbers[?!assigned && site=='London'].number"
+  register: london_numbers
 '''
 
 RETURN = r'''
@@ -82,13 +88,19 @@ calling_plans:
   sample: [{name: US/CA Unlimited Calling Plan, type: 200, subscribed: 10, assigned: 7, available: 3}]
 numbers:
   description:
-    - Phone numbers of the account - C(number) (E.164), C(id), C(site) (name), C(status), C(assigned) and C(assignee)
-      (C(id), C(name), C(type), C(extension_number)) when assigned.
+    - Every phone number of the account - C(number) (E.164), C(id), C(site) (name), C(status), C(assigned) and
+      C(assignee) (C(id), C(name), C(type), C(extension_number)) when assigned. The free ones are those with
+      C(assigned) false.
   returned: when V(numbers) is gathered
   type: list
   elements: dict
+  sample: [{number: "+14155550101", id: qVwQbyy9QJ2ZqCVD-vO3kw, site: Main Office, status: available, assigned: false,
+            assignee: null}]
 unassigned_numbers:
-  description: Unassigned numbers per site name (C((no site)) for numbers without a site).
+  description:
+    - Deprecated, will be removed in 2.0.0 - use RV(numbers) (the entries with C(assigned) false, for example the query
+      V(numbers[?!assigned].number)).
+    - Unassigned numbers per site name (C((no site)) for numbers without a site).
   returned: when V(numbers) is gathered
   type: dict
   sample: {Main Office: ["+14155550101", "+14155550102"]}
@@ -118,9 +130,9 @@ from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.zoomops.provisioning.plugins.module_utils._errors import ZoomError
 from ansible_collections.zoomops.provisioning.plugins.module_utils._module import ZoomModule
 from ansible_collections.zoomops.provisioning.plugins.module_utils._phone import (
+    check_user_ref,
     load_inventory,
-    read_phone_feature,
-    read_phone_user,
+    read_phone_state,
     summarize_phone_user,
 )
 from ansible_collections.zoomops.provisioning.plugins.module_utils._users import (
@@ -179,10 +191,10 @@ def user_row(client, ref, inventory):
         row['pending_reason'], row['remedy'] = diagnose_pending(
             client, state.email, state=state, create_action=pending_create_action(state.user, 'ssoCreate'))
     if state.status in ('active', 'inactive') and state.id:
-        phone = read_phone_user(client, state.id)
+        phone, feature = read_phone_state(client, state.id)
         row['phone_user'] = phone
         row['phone'] = summarize_phone_user(phone, inventory)
-        if phone is None and state.status == 'active' and read_phone_feature(client, state.id):
+        if phone is None and state.status == 'active' and feature:
             row['phone']['zoom_phone'] = True
             row['phone_user_provisioning'] = True
     return row
@@ -202,11 +214,26 @@ def main():
     gather = set(p['gather'] or [])
     if 'all' in gather:
         gather = set(['calling_plans', 'numbers', 'sites', 'users'])
-    users = [u.strip() for u in p['users'] or [] if u and u.strip()]
+    users = []
+    problems = []
+    for ref in p['users'] or []:
+        try:
+            users.append(check_user_ref(ref, field='users'))
+        except ZoomError as exc:
+            problems.append(exc.msg)
     if users:
         gather.add('users')
     if p['query'] and not HAS_JMESPATH:
         module.fail_json(msg=missing_required_lib('jmespath'), exception=JMESPATH_IMPORT_ERROR)
+    expression = None
+    if p['query']:
+        try:
+            expression = jmespath.compile(p['query'])
+        except jmespath.exceptions.JMESPathError as exc:
+            problems.append('query: %r is not a valid JMESPath expression: %s. See https://jmespath.org for the syntax '
+                            '(literals in backticks, e.g. calling_plans[?available > `0`].name).' % (p['query'], exc))
+    if problems:
+        module.fail_json(msg='Invalid options (nothing was sent to Zoom): %s' % ' | '.join(problems))
     result = dict(changed=False)
     client = module.client
     try:
@@ -223,15 +250,14 @@ def main():
             result['users'] = [user_row(client, ref, inventory) for ref in users]
     except ZoomError as exc:
         module.fail_from_error(exc, **result)
-    if p['query']:
+    if expression is not None:
         data = dict((key, result[key]) for key in ('calling_plans', 'numbers', 'unassigned_numbers', 'sites', 'users')
                     if key in result)
         try:
-            result['query_result'] = jmespath.search(p['query'], data)
+            result['query_result'] = expression.search(data)
         except jmespath.exceptions.JMESPathError as exc:
-            module.fail_json(msg='query: %r is not a valid JMESPath expression: %s. See https://jmespath.org for the '
-                                 'syntax (literals in backticks, e.g. calling_plans[?available > `0`].name).' % (p['query'], exc),
-                             **result)
+            module.fail_json(msg='query: %r cannot be applied to the gathered data: %s. Check the names used (%s).'
+                                 % (p['query'], exc, ', '.join(sorted(data))), **result)
     module.exit_json(**result)
 
 

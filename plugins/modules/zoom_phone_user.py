@@ -18,10 +18,14 @@ description:
     module enables the phone feature when needed, waits with backoff until Zoom has created the phone user (Zoom
     does that asynchronously and answers 404 meanwhile), then sets the site, the extension, the calling plans and the
     phone numbers, each only when it differs.
-  - Every conflict is found before anything is written and reported together in RV(problems) - an extension used by
-    someone else (named), a number assigned to another user or not in the account, an unknown calling plan or one
-    without a free seat, an unknown site, a Zoom user that is pending (with the reason and the fix from the
-    diagnosis of M(zoomops.provisioning.zoom_user)), deactivated or missing.
+  - Every problem is found before anything is written (the phone feature included) and reported together in
+    RV(problems) - malformed input (an extension that is not ASCII digits or too long, a number that is not E.164, a
+    plan or number listed twice), an extension used by someone else (named), a number assigned to another user or not
+    in the account, an unknown calling plan or one without a free seat, an unknown site, a Zoom user that is pending
+    (with the reason and the fix from the diagnosis of M(zoomops.provisioning.zoom_user)), deactivated or missing.
+  - A write whose outcome is unknown (a lost answer, HTTP 5xx or a dropped connection) is confirmed by reading the
+    phone user again and sent again only if it did not land (at most three sends), so one fault does not fail the task
+    and nothing is done twice.
   - Switching one calling plan for another uses Zoom's atomic switch (C(PUT .../calling_plans)). Otherwise new plans
     are added before old ones are removed, so the user keeps a plan throughout.
   - O(state=absent) removes the numbers, then the calling plans, then the phone feature, and nothing else (the Zoom
@@ -37,6 +41,8 @@ options:
   email:
     description:
       - Email address (or Zoom user id) of the Zoom user.
+      - The user must exist in Zoom. In check mode a user that does not exist yet (a previous task, for example
+        M(zoomops.provisioning.zoom_user), would create it) is planned as a new active user.
     type: str
     required: true
     aliases: [user, user_id]
@@ -54,14 +60,16 @@ options:
     type: str
   extension_number:
     description:
-      - Full extension number (site code plus short extension, as Zoom shows it), for example V(1005).
+      - Full extension number (site code plus short extension, as Zoom shows it), for example V(1005) - ASCII digits,
+        2 to 15 digits, no leading zero (Zoom allows 6 digits, 15 with the account feature "15-Digit Max Length
+        Extensions").
       - V(auto) lets Zoom assign an extension to a new phone user and keeps whatever Zoom assigned on later runs.
       - Not set - the extension is not managed.
     type: str
   calling_plans:
     description:
       - The exact set of calling plans the user ends with, as names shown by Zoom (case-insensitive, for example
-        V(US/CA Unlimited Calling Plan)) or plan type codes (for example V(200)).
+        V(US/CA Unlimited Calling Plan)) or plan type codes in ASCII digits (for example V(200)).
       - Plans of the user not listed are removed; V([]) removes every plan. Not set - plans are not managed.
       - See M(zoomops.provisioning.zoom_phone_info) for the plans of the account and their free seats.
     type: list
@@ -73,21 +81,28 @@ options:
         listed are unassigned; V([]) unassigns every number. Not set - numbers are not managed.
     type: list
     elements: str
-  wait_timeout:
+  phone_wait_timeout:
     description:
       - Seconds to wait for Zoom to create the phone user after the phone feature was enabled (or while Zoom is
         still creating it). The module polls with exponential backoff (1 s doubling up to 10 s) and requires two
         successful reads in a row.
       - When the budget runs out the task fails with a clear message; the phone feature stays on and a rerun waits
         again and finishes the setup.
+      - The alias C(wait_timeout) is deprecated and will be removed in 2.0.0.
     type: int
     default: 120
+    aliases: [wait_timeout]
 notes:
   - In check mode nothing is written. When the phone user does not exist yet the prediction comes from the desired
     options and the account's inventory; values only Zoom can decide show as V((assigned by Zoom)) and
-    V((default site, chosen by Zoom)).
-  - The module reads the user (C(GET /v2/users/{id})), the phone user, the calling plans and sites, and the account's
-    numbers only when numbers have to be assigned; a rerun on a converged user makes no write call.
+    V((default site, chosen by Zoom)). When the Zoom user does not exist yet (check mode only), the task plans
+    against a new user and still checks extension, number and seat conflicts against the account, so a playbook
+    that creates the user in an earlier task can be reviewed with C(--check --diff).
+  - The module reads the user (C(GET /v2/users/{id})), the phone user, the calling plans and sites, and only the
+    numbers it has to assign, each looked up by number (C(GET /v2/phone/numbers?phone_number=...)); the calls do not
+    grow with the account's numbers, and a rerun on a converged user makes no write call.
+  - Moving a user to another site keeps the user's numbers; if Zoom unassigned them on the move, they are assigned
+    again (the numbers in O(phone_numbers) when set, otherwise the ones the user had).
   - The phone feature is switched with C(PATCH /v2/users/{id}) and C(feature.zoom_phone); whether it is on is read from
     C(GET /v2/users/{id}/settings) while the phone user does not exist yet.
 seealso:
@@ -117,6 +132,24 @@ EXAMPLES = r'''
     email: ada@example.com
     calling_plans:
       - US/CA Metered Calling Plan
+
+- name: Review onboarding first (ansible-playbook --check --diff) - the phone task plans for the user the first task creates
+  block:
+    - name: Ensure the Zoom user
+      zoomops.provisioning.zoom_user:
+        email: ann@example.com
+        first_name: Ann
+        last_name: Lee
+        type: licensed
+
+    - name: Ensure her phone setup
+      zoomops.provisioning.zoom_phone_user:
+        email: ann@example.com
+        site: Main Office
+        extension_number: auto
+        calling_plans: [US/CA Unlimited Calling Plan]
+        phone_numbers: ["+14155550123"]
+        phone_wait_timeout: 180
 
 - name: Take Zoom Phone away (numbers, then plans, then the feature)
   zoomops.provisioning.zoom_phone_user:
@@ -158,6 +191,12 @@ remedy:
   description: What to do so the pending user becomes active.
   returned: when O(state=present) and the user is pending
   type: str
+predicted_user:
+  description:
+    - V(true) when, in check mode, the Zoom user does not exist yet and the plan is for the new user a previous task
+      would create.
+  returned: when the plan is for a user that does not exist yet (check mode)
+  type: bool
 phone_user:
   description:
     - The phone user as Zoom shows it (C(GET /v2/phone/users/{id})), read again after the changes. In check mode
@@ -180,7 +219,15 @@ phone:
   sample: {zoom_phone: true, site: Main Office, extension_number: 1005,
            calling_plans: [US/CA Unlimited Calling Plan], phone_numbers: ["+14155550100"]}
 actions:
-  description: The steps done (or, in check mode, that would be done), in order.
+  description:
+    - What was changed (in check mode, what would be), as short labels in order - V(phone:feature),
+      V(phone:site), V(phone:extension_number), V(phone:calling_plans), V(phone:phone_numbers).
+  returned: always
+  type: list
+  elements: str
+  sample: [phone:feature, phone:extension_number, phone:calling_plans]
+messages:
+  description: The steps done (in check mode, that would be done) as sentences, in order.
   returned: always
   type: list
   elements: str
@@ -202,7 +249,7 @@ failed_step:
   returned: failure while applying
   type: str
 actions_done:
-  description: The steps that were applied before the failing one.
+  description: The steps that were applied before the failing one, as sentences (RV(actions) has their labels).
   returned: failure while applying
   type: list
   elements: str
@@ -214,13 +261,17 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._phone import
     ZoomPhoneNotReadyError,
     ZoomPhoneStepError,
     apply_phone,
+    check_user_ref,
     inventory_needs,
     load_inventory,
     normalize_desired,
     phone_absent_plan,
     plan_phone,
-    read_phone_feature,
+    problem,
+    read_phone_state,
     read_phone_user,
+    reread_phone_user,
+    step_labels,
     summarize_phone_user,
     user_state_problems,
 )
@@ -238,12 +289,26 @@ def _problem_message(email, problems):
 
 
 def _apply(client, user_id, plan, wait_budget, result):
-    """apply_phone; on failure ``changed`` tells whether a write happened before it."""
+    """apply_phone; on failure ``changed`` and ``actions`` tell what was written before it."""
     try:
         return apply_phone(client, user_id, plan, wait_budget=wait_budget)
     except (ZoomPhoneStepError, ZoomPhoneNotReadyError) as exc:
         result['changed'] = exc.changed
+        result['actions'] = list(exc.labels)
         raise
+
+
+def _planned(result, plan):
+    result.update(changed=plan.changed, actions=plan.labels, messages=plan.actions, diff=plan.diff, phone=plan.after)
+
+
+def _applied(result, plan, steps, phone_user, inventory):
+    result['actions'] = step_labels(steps)
+    result['messages'] = [step.description for step in steps]
+    result['changed'] = any(step.write for step in steps)
+    result['phone_user'] = phone_user
+    result['phone'] = summarize_phone_user(phone_user, inventory)
+    result['diff'] = {'before': plan.before, 'after': result['phone']}
 
 
 def run_absent(module, client, state, result):
@@ -251,44 +316,50 @@ def run_absent(module, client, state, result):
     current = None
     feature = False
     if state.status in ('active', 'inactive') and state.id:
-        current = read_phone_user(client, state.id)
-        feature = current is not None or read_phone_feature(client, state.id)
+        current, feature = read_phone_state(client, state.id)
     inventory = load_inventory(client, calling_plans=False, numbers=False, sites=True) if current is not None else None
     plan = phone_absent_plan(current, user_email=email, user_id=state.id, feature_enabled=feature, inventory=inventory)
-    result.update(changed=plan.changed, actions=plan.actions, diff=plan.diff, phone=plan.after, phone_user=current)
+    _planned(result, plan)
+    result['phone_user'] = current
     if module.check_mode or not plan.steps:
         if not plan.steps:
             result['phone'] = plan.before
         return result
     steps = _apply(client, state.id, plan, 0, result)
-    result['actions'] = [step.description for step in steps]
-    result['changed'] = any(step.write for step in steps)
-    result['phone_user'] = read_phone_user(client, state.id)
-    result['phone'] = summarize_phone_user(result['phone_user'], inventory)
-    result['diff'] = {'before': plan.before, 'after': result['phone']}
+    _applied(result, plan, steps, read_phone_user(client, state.id), inventory)
     return result
 
 
+def _user_problems(client, state, email, check_mode, result):
+    """Problems of a Zoom user that cannot get a phone now; a missing user is planned as new in check mode."""
+    if state.status == 'active':
+        return []
+    if state.status == 'absent':
+        if check_mode:
+            result['predicted_user'] = True
+            return []
+        return [problem('email', email, 'email: %s does not exist in Zoom; create it first in a task before this one '
+                        '(zoomops.provisioning.zoom_user state: present), then run zoom_phone_user. In check mode the '
+                        'new user is planned.' % email)]
+    reason = remedy = None
+    if state.status == 'pending':
+        reason, remedy = diagnose_pending(client, email, state=state,
+                                          create_action=pending_create_action(state.user, 'ssoCreate'))
+    elif state.status == 'stuck_invitation':
+        reason, remedy = 'stuck_invitation', stuck_remedy(email)
+    if reason:
+        result['pending_reason'] = reason
+        result['remedy'] = remedy
+    return user_state_problems(state.status, email, reason, remedy)
+
+
 def run_present(module, client, state, desired, result):
-    p = module.params
     email = state.email
-    problems = []
     current = None
     feature = False
-    if state.status != 'active':
-        reason = remedy = None
-        if state.status == 'pending':
-            reason, remedy = diagnose_pending(client, email, state=state,
-                                              create_action=pending_create_action(state.user, 'ssoCreate'))
-        elif state.status == 'stuck_invitation':
-            reason, remedy = 'stuck_invitation', stuck_remedy(email)
-        if reason:
-            result['pending_reason'] = reason
-            result['remedy'] = remedy
-        problems.extend(user_state_problems(state.status, email, reason, remedy))
-    else:
-        current = read_phone_user(client, state.id)
-        feature = current is not None or read_phone_feature(client, state.id)
+    problems = _user_problems(client, state, email, module.check_mode, result)
+    if state.status == 'active':
+        current, feature = read_phone_state(client, state.id)
     inventory = load_inventory(client, **inventory_needs(desired, current))
     plan = None
     try:
@@ -299,15 +370,11 @@ def run_present(module, client, state, desired, result):
     if problems:
         result['problems'] = problems
         module.fail_json(msg=_problem_message(email, problems), **result)
-    result.update(changed=plan.changed, actions=plan.actions, diff=plan.diff, phone=plan.after)
+    _planned(result, plan)
     if module.check_mode or not plan.steps:
         return result
-    steps = _apply(client, state.id, plan, p['wait_timeout'], result)
-    result['actions'] = [step.description for step in steps]
-    result['changed'] = any(step.write for step in steps)
-    result['phone_user'] = read_phone_user(client, state.id)
-    result['phone'] = summarize_phone_user(result['phone_user'], inventory)
-    result['diff'] = {'before': plan.before, 'after': result['phone']}
+    steps = _apply(client, state.id, plan, module.params['phone_wait_timeout'], result)
+    _applied(result, plan, steps, reread_phone_user(client, state.id), inventory)
     return result
 
 
@@ -320,24 +387,31 @@ def main():
             extension_number=dict(type='str'),
             calling_plans=dict(type='list', elements='str'),
             phone_numbers=dict(type='list', elements='str'),
-            wait_timeout=dict(type='int', default=120),
+            phone_wait_timeout=dict(type='int', default=120, aliases=['wait_timeout'],
+                                    deprecated_aliases=[dict(name='wait_timeout', version='2.0.0',
+                                                             collection_name='zoomops.provisioning')]),
         ),
         supports_check_mode=True,
     )
     p = module.params
+    result = dict(changed=False, zoom_status=None, phone_user=None, actions=[], messages=[])
+    problems = []
     email = (p['email'] or '').strip()
-    result = dict(changed=False, zoom_status=None, phone_user=None, actions=[])
-    if not email:
-        module.fail_json(msg='email must not be empty: give the email address (or Zoom user id) of the user.', **result)
-    if p['wait_timeout'] < 0:
-        module.fail_json(msg='wait_timeout must be 0 or more seconds, got %s.' % p['wait_timeout'], **result)
+    try:
+        email = check_user_ref(p['email'])
+    except ZoomError as exc:
+        problems.append(problem('email', p['email'], exc.msg))
+    if p['phone_wait_timeout'] < 0:
+        problems.append(problem('phone_wait_timeout', p['phone_wait_timeout'], 'phone_wait_timeout: %s is negative; give a number '
+                                'of seconds of at least 0 (default 120).' % p['phone_wait_timeout']))
     desired = {}
     if p['state'] == 'present':
-        desired, problems = normalize_desired(site=p['site'], extension_number=p['extension_number'],
-                                              calling_plans=p['calling_plans'], phone_numbers=p['phone_numbers'])
-        if problems:
-            module.fail_json(msg='Invalid options for %s (nothing was sent to Zoom): %s'
-                             % (email, ' | '.join(item['msg'] for item in problems)), problems=problems, **result)
+        desired, input_problems = normalize_desired(site=p['site'], extension_number=p['extension_number'],
+                                                    calling_plans=p['calling_plans'], phone_numbers=p['phone_numbers'])
+        problems.extend(input_problems)
+    if problems:
+        module.fail_json(msg='Invalid options for %s (nothing was sent to Zoom): %s'
+                         % (email or 'the user', ' | '.join(item['msg'] for item in problems)), problems=problems, **result)
     client = module.client
     try:
         state = lookup_user(client, email)

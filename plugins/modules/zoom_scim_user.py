@@ -26,6 +26,10 @@ description:
     (dead invitation), never a crash."
   - O(state=present) on a pending user follows O(on_pending); on a stuck invitation it follows O(on_stuck_invitation).
     O(state=absent) converges in every case; it withdraws a live invitation and warns about a dead one.
+  - Every option is checked before the first call to Zoom, and every problem is reported at once. The phone values
+    (calling plan, site, number, extension) are checked against the account with reads before the user is created.
+  - A create whose answer is lost (5xx, dropped connection) is confirmed by a lookup; only when the lookup proves it did
+    not land is it sent again (at most three times), so a user is never created twice.
 author:
   - ZoomOps maintainers (@zoomops)
 extends_documentation_fragment:
@@ -40,10 +44,10 @@ options:
     required: true
   state:
     description:
-      - V(present) creates the user when missing and updates the options you set.
-      - V(absent) removes the user (see O(removal_action)); a pending user's invitation is withdrawn.
-    type: str
+      - V(present) creates the user through SCIM when missing and updates the options you set.
+      - V(absent) removes the user (see O(removal_action)) or withdraws a pending invitation.
     choices: [present, absent]
+    type: str
     default: present
   active:
     description:
@@ -60,12 +64,14 @@ options:
     description:
       - Display name (SCIM C(displayName)). Zoom does not recompute it when the names change; set it explicitly.
     type: str
-  user_type:
+  type:
     description:
       - Licence type (SCIM C(userType)); V(basic) is C(Basic), V(licensed) is C(Licensed).
-      - On create the default is V(basic); on an existing user it is only compared when set.
+      - On create the default is V(basic); an existing user's licence changes only when this option is set.
+      - The old name C(user_type) is deprecated and will be removed in 2.0.0.
     type: str
     choices: [basic, licensed]
+    aliases: [user_type]
   job_title:
     description: Job title (SCIM C(title)).
     type: str
@@ -94,27 +100,42 @@ options:
       - Pronouns (Zoom extension C(pronouns)).
       - Sent when the user is created; afterwards compared and updated only when Zoom returns the attribute.
     type: str
-  zoom_phone_extension:
+  extension_number:
     description:
-      - Zoom Phone extension number given at creation (Zoom extension C(zoomPhoneExtNumber)); V(0) lets Zoom pick one.
+      - Zoom Phone extension given at creation (Zoom extension C(zoomPhoneExtNumber)), in ASCII digits, the full number (site
+        code + short extension); V(0) lets Zoom pick one. Checked to be free before the user is created.
       - Write-only (Zoom never returns it), so it is used only when the user is created. Manage the phone setup of
         existing users with M(zoomops.provisioning.zoom_phone_user).
+      - The old name C(zoom_phone_extension) is deprecated and will be removed in 2.0.0.
     type: str
-  zoom_phone_number:
+    aliases: [zoom_phone_extension]
+  phone_numbers:
     description:
-      - Phone number given at creation (Zoom extension C(zoomPhoneNumber)); must be an unassigned number of the account.
+      - Phone number given at creation (Zoom extension C(zoomPhoneNumber)), in E.164 form; at most one (SCIM takes one).
+        It must be an unassigned number of the account; this is checked before the user is created.
       - Write-only, used only when the user is created.
-    type: str
-  zoom_phone_site:
+      - The old name C(zoom_phone_number) (a single number) is deprecated and will be removed in 2.0.0.
+    type: list
+    elements: str
+    aliases: [zoom_phone_number]
+  site:
     description:
-      - Zoom Phone site name given at creation (Zoom extension C(zoomPhoneSite)); default is the main site.
+      - Zoom Phone site name given at creation (Zoom extension C(zoomPhoneSite)); default is the main site. It must be a
+        site of the account; this is checked before the user is created.
       - Write-only, used only when the user is created.
+      - The old name C(zoom_phone_site) is deprecated and will be removed in 2.0.0.
     type: str
-  zoom_phone_calling_plan:
+    aliases: [zoom_phone_site]
+  calling_plans:
     description:
-      - Calling plan given at creation (Zoom extension C(zoomPhoneCallingPlan)), a plan code or name.
+      - Calling plan given at creation (Zoom extension C(zoomPhoneCallingPlan)), a plan type code or name; at most one
+        (SCIM takes one). It must be a calling plan of the account with a free seat; this is checked before the user is
+        created.
       - Write-only, used only when the user is created.
-    type: str
+      - The old name C(zoom_phone_calling_plan) (a single plan) is deprecated and will be removed in 2.0.0.
+    type: list
+    elements: str
+    aliases: [zoom_phone_calling_plan]
   on_pending:
     description:
       - What O(state=present) does when the email is held by a live invitation (RV(zoom_status=pending)), which
@@ -152,6 +173,9 @@ options:
     description:
       - How O(state=absent) removes an existing user.
       - V(disassociate) unlinks the user through the REST API; the person keeps a free Zoom account with their data.
+        Zoom refuses it for users whose email domain is a managed (associated) domain of the account (code 1107); the
+        module predicts that from the account's domains and refuses before any change (check mode too), offering a
+        choice between deactivating the user (O(state=present), O(active=false)) and V(delete) with O(transfer_to).
       - V(delete) deletes the user permanently through the REST API; needs O(transfer_to) or O(allow_data_loss=true).
       - V(scim_delete) sends C(DELETE /scim2/Users/{id}). Zoom does not document whether that deletes or
         disassociates, and it cannot transfer data, so it needs O(allow_data_loss=true).
@@ -161,14 +185,15 @@ options:
   transfer_to:
     description:
       - Email of an active user who receives the removed user's data (with O(removal_action=delete) or
-        V(disassociate)). Must differ from O(email).
+        V(disassociate)). Must differ from O(email). Checked to be an active user of the account before anything is
+        removed.
     type: str
   transfer:
     description:
-      - What to transfer to O(transfer_to). Default when O(transfer_to) is set is meetings, webinars, recordings and
+      - The data moved to O(transfer_to); when O(transfer_to) is set the default is meetings, webinars, recordings and
         whiteboards.
-    type: list
     elements: str
+    type: list
     choices: [meetings, webinars, recordings, whiteboards, clips, notes, visitors, docs]
   allow_data_loss:
     description:
@@ -206,12 +231,22 @@ EXAMPLES = r'''
         first_name: Jane
         last_name: Doe
         display_name: Jane Doe
-        user_type: licensed
+        type: licensed
         job_title: Engineer
         department: R&D
         cost_center: CC-42
         employee_number: "1001"
         manager: boss@example.com
+
+    - name: Provision with a Zoom Phone extension, site and calling plan (checked against the account first)
+      zoomops.provisioning.zoom_scim_user:
+        email: new.caller@example.com
+        first_name: New
+        last_name: Caller
+        extension_number: "1042"
+        site: Main Site
+        calling_plans: [US/CA Unlimited Calling Plan]
+        phone_numbers: ["+14155550120"]
 
     - name: Provision even if an old invitation blocks the email
       zoomops.provisioning.zoom_scim_user:
@@ -231,10 +266,12 @@ EXAMPLES = r'''
         email: leaver@example.com
         active: false
 
-    - name: Remove; a pending invitation is withdrawn, a user is disassociated
+    - name: Remove a user of a managed domain (Zoom cannot disassociate them) by deleting with a data transfer
       zoomops.provisioning.zoom_scim_user:
         email: leaver@example.com
         state: absent
+        removal_action: delete
+        transfer_to: manager@example.com
 '''
 
 RETURN = r'''
@@ -253,6 +290,12 @@ pending_reason:
   returned: always
   type: str
   sample: awaiting_confirmation
+pending_evidence:
+  description: The facts checked to reach RV(pending_reason), in plain words; empty when nothing is pending.
+  returned: always
+  type: list
+  elements: str
+  sample: ["the user was invited with the create action \"create\" (an email invitation)"]
 remedy:
   description: What an admin does about a pending user or a stuck invitation, in plain words; null otherwise.
   returned: always
@@ -260,9 +303,10 @@ remedy:
   sample: "Zoom still holds a dead (expired or deleted) invitation for ..."
 actions:
   description:
-    - What was done (or would be done in check mode), in order. C(create) (SCIM), C(withdraw_invitation),
-      C(create_rest), C(update:<option>), C(activate), C(deactivate), C(remove:withdraw), C(remove:disassociate),
-      C(remove:delete), C(remove:scim_delete).
+    - What was done (or would be done in check mode), in order, as short labels. C(create) (through SCIM, or through the
+      REST API on the O(on_pending) / O(on_stuck_invitation) provisioning paths), C(phone:<option>) for the phone
+      attributes sent with the create, C(update:<option>), C(activate), C(deactivate), C(remove:withdraw) (a pending
+      invitation withdrawn), C(remove:disassociate), C(remove:delete), C(remove:scim_delete).
   returned: always
   type: list
   elements: str
@@ -284,6 +328,17 @@ confirmed_after_uncertain:
   returned: when a user was created
   type: bool
   sample: false
+problems:
+  description: Every reason the task was refused before any change (phone values, a removal Zoom would refuse).
+  returned: when the task is refused before any change
+  type: list
+  elements: str
+  sample: ["site: 'Mars' is not a Zoom Phone site of the account; use one of: Main Site."]
+created:
+  description: On a failed SCIM or REST create, whether a user was made anyway (false means nothing was created).
+  returned: when a create failed
+  type: bool
+  sample: false
 diff:
   description: The compared attributes (option names) and the status before and after.
   returned: when diff mode is on
@@ -291,11 +346,14 @@ diff:
   sample: {before: {zoom_status: active, department: Sales}, after: {zoom_status: active, department: R&D}}
 '''
 
+from ansible.module_utils.basic import _load_params
+
 from ansible_collections.zoomops.provisioning.plugins.module_utils._compare import diff_dict
-from ansible_collections.zoomops.provisioning.plugins.module_utils._errors import ZoomConfigError, ZoomError
+from ansible_collections.zoomops.provisioning.plugins.module_utils._errors import ZoomError, ZoomPlanError
 from ansible_collections.zoomops.provisioning.plugins.module_utils._module import ZoomModule
 from ansible_collections.zoomops.provisioning.plugins.module_utils._scim import (
     CREATE_ONLY,
+    LIST_PHONE_FIELDS,
     SCIM_FIELDS,
     change_labels,
     create_payload,
@@ -303,6 +361,8 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._scim import 
     create_time_changes,
     delete_scim_user,
     fresh_view,
+    phone_inventory_problems,
+    phone_problems,
     plan_scim,
     scim_lookup,
     scim_view,
@@ -311,28 +371,42 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._scim import 
     update_scim_user,
 )
 from ansible_collections.zoomops.provisioning.plugins.module_utils._users import (
+    CREATE_ACTIONS,
     TRANSFER_FLAGS,
     Change,
+    ZoomCreateError,
     account_domains,
     create_user,
-    diagnose_pending,
     email_domain,
+    email_problems,
     lookup_user,
+    managed_domains,
+    name_problems,
     pending_create_action,
+    pending_diagnosis,
     plan_removal,
     predict_create_from,
+    raise_problems,
     remove_user,
     stuck_remedy,
-    transfer_target_problem,
-    validate_email,
-    validate_transfer,
-    validate_name,
+    transfer_problems,
 )
 
 
 NAME_LIMITS = (('first_name', 64), ('last_name', 64), ('display_name', 128), ('job_title', 128))
-FREE_TEXT = ('department', 'organization', 'cost_center', 'employee_number', 'personal_link_name', 'pronouns') + CREATE_ONLY
+FREE_TEXT = ('department', 'organization', 'cost_center', 'employee_number', 'personal_link_name', 'pronouns')
 COMPARED = [name for name, _where in SCIM_FIELDS] + ['active']
+# old option name -> vocabulary name (issue #12); kept as deprecated aliases until 2.0.0
+DEPRECATED = (('user_type', 'type'), ('zoom_phone_extension', 'extension_number'), ('zoom_phone_number', 'phone_numbers'),
+              ('zoom_phone_site', 'site'), ('zoom_phone_calling_plan', 'calling_plans'))
+DEACTIVATE_HINT = ' With zoom_scim_user, deactivating is state=present and active=false.'
+
+
+def _aliased(new, **spec):
+    old = [name for name, target in DEPRECATED if target == new]
+    spec.update(aliases=old, deprecated_aliases=[dict(name=name, version='2.0.0', collection_name='zoomops.provisioning')
+                                                 for name in old])
+    return spec
 
 
 def argument_spec():
@@ -343,12 +417,16 @@ def argument_spec():
         first_name=dict(type='str'),
         last_name=dict(type='str'),
         display_name=dict(type='str'),
-        user_type=dict(type='str', choices=['basic', 'licensed']),
+        type=_aliased('type', type='str', choices=['basic', 'licensed']),
         job_title=dict(type='str'),
         manager=dict(type='str'),
+        extension_number=_aliased('extension_number', type='str'),
+        phone_numbers=_aliased('phone_numbers', type='list', elements='str'),
+        site=_aliased('site', type='str'),
+        calling_plans=_aliased('calling_plans', type='list', elements='str'),
         on_pending=dict(type='str', default='keep', choices=['keep', 'withdraw_and_provision', 'fail']),
         on_stuck_invitation=dict(type='str', default='fail', choices=['provision_rest', 'fail']),
-        create_action_rest=dict(type='str', default='ssoCreate', choices=['ssoCreate', 'custCreate', 'autoCreate', 'create']),
+        create_action_rest=dict(type='str', default='ssoCreate', choices=list(CREATE_ACTIONS)),
         removal_action=dict(type='str', default='disassociate', choices=['disassociate', 'delete', 'scim_delete']),
         transfer_to=dict(type='str'),
         transfer=dict(type='list', elements='str', choices=sorted(TRANSFER_FLAGS)),
@@ -360,43 +438,51 @@ def argument_spec():
     return spec
 
 
-def validate(params):
-    """Check the input before any call; return (email, desired). Raises ZoomConfigError naming the field."""
-    email = validate_email(params['email'], 'email')
-    desired = {'active': params.get('active'), 'user_type': params.get('user_type')}
+def validate(params, given=None):
+    """Every input problem at once, before any call; returns (email, desired) or raises ZoomConfigError.
+
+    ``given`` is the task's own arguments (before aliases are resolved): an option set under both its name and its
+    deprecated alias is refused instead of silently using one of them.
+    """
+    email = params['email']
+    problems = email_problems(email, 'email')
+    problems += ['%s and its old name %s are both set: give only one (%s).' % (new, old, new)
+                 for old, new in DEPRECATED if old in (given or {}) and new in (given or {})]
+    desired = {'active': params.get('active'), 'type': params.get('type')}
     for name, limit in NAME_LIMITS:
-        desired[name] = validate_name(params.get(name), name, limit)
+        problems += name_problems(params.get(name), name, limit)
+        desired[name] = params.get(name)
     for name in FREE_TEXT:
         value = params.get(name)
         if value is not None and len(value) > 256:
-            raise ZoomConfigError('%s is %d characters long; give at most 256.' % (name, len(value)))
+            problems.append('%s is %d characters long; give at most 256.' % (name, len(value)))
         desired[name] = value
+    for name in CREATE_ONLY:
+        value = params.get(name)
+        desired[name] = None if value is None or (name in LIST_PHONE_FIELDS and not value) else value
+    problems += phone_problems(desired)
     if params.get('manager') is not None:
-        desired['manager'] = validate_email(params['manager'], 'manager')
-        if desired['manager'].casefold() == email.casefold():
-            raise ZoomConfigError('manager must be another user than email (%s).' % email)
-    if params.get('zoom_phone_extension') is not None and not str(params['zoom_phone_extension']).strip().isdigit():
-        raise ZoomConfigError('zoom_phone_extension=%r must be digits (0 lets Zoom pick an extension).'
-                              % params['zoom_phone_extension'])
-    validate_transfer(params, email)
+        problems += email_problems(params['manager'], 'manager')
+        if str(params['manager']).strip().casefold() == str(email).strip().casefold():
+            problems.append('manager must be another user than email (%s): give the manager\'s email.' % email)
+        desired['manager'] = params['manager'].strip()
+    problems += transfer_problems(params, email or '')
     if params['on_pending'] == 'withdraw_and_provision' and params['create_action_rest'] == 'create':
-        raise ZoomConfigError('on_pending=withdraw_and_provision with create_action_rest=create would replace the invitation '
-                              'with a new invitation on every run: use create_action_rest=ssoCreate (or autoCreate/custCreate), '
-                              'or on_pending=keep.')
+        problems.append('on_pending=withdraw_and_provision with create_action_rest=create would replace the invitation with '
+                        'a new invitation on every run: use create_action_rest=ssoCreate (or autoCreate/custCreate), or '
+                        'on_pending=keep.')
     if params['removal_action'] == 'scim_delete' and params['state'] == 'absent' and not params['allow_data_loss']:
-        raise ZoomConfigError('removal_action=scim_delete needs allow_data_loss=true: Zoom does not say whether a SCIM DELETE '
-                              'keeps the user\'s data and it cannot transfer it. Use removal_action=disassociate (default) or '
-                              'delete with transfer_to to keep the data.')
-    return email, desired
+        problems.append('removal_action=scim_delete needs allow_data_loss=true: Zoom does not say whether a SCIM DELETE keeps '
+                        'the user\'s data and it cannot transfer it. Use removal_action=disassociate (default) or delete '
+                        'with transfer_to to keep the data.')
+    raise_problems(problems, 'zoom_scim_user')
+    if params.get('transfer_to'):
+        params['transfer_to'] = params['transfer_to'].strip()
+    return email.strip(), desired
 
 
 def _rest_desired(desired):
-    return {
-        'first_name': desired.get('first_name'),
-        'last_name': desired.get('last_name'),
-        'display_name': desired.get('display_name'),
-        'type': desired.get('user_type'),
-    }
+    return dict((name, desired.get(name)) for name in ('first_name', 'last_name', 'display_name', 'type'))
 
 
 class Runner:
@@ -405,7 +491,8 @@ class Runner:
     def __init__(self, module):
         self.module = module
         self.params = module.params
-        self.result = dict(changed=False, actions=[], zoom_status=None, pending_reason=None, remedy=None, user={})
+        self.result = dict(changed=False, actions=[], zoom_status=None, pending_reason=None, remedy=None,
+                           pending_evidence=[], user={})
         self.warnings = []
         self.client = None
         self.email = None
@@ -441,9 +528,10 @@ class Runner:
         result['zoom_status'] = status
         return result
 
-    def set_pending(self, reason, remedy):
-        self.result['pending_reason'] = reason
-        self.result['remedy'] = remedy
+    def set_pending(self, diagnosis=None, remedy=None):
+        self.result['pending_reason'] = diagnosis.reason if diagnosis else None
+        self.result['remedy'] = diagnosis.remedy if diagnosis else remedy
+        self.result['pending_evidence'] = list(diagnosis.evidence) if diagnosis else []
 
     def reread(self):
         final = scim_lookup(self.client, self.email)
@@ -456,10 +544,24 @@ class Runner:
             self.result['user'] = {}
         return final
 
+    def check_phone(self, before):
+        """The write-only phone values must exist and be free in the account: read before any write (check mode too)."""
+        problems = phone_inventory_problems(self.client, self.desired)
+        if problems:
+            self.result['problems'] = problems
+            self.fail('Not creating %s: %d problem%s with the phone values, nothing was sent to Zoom. %s' % (
+                self.email, len(problems), '' if len(problems) == 1 else 's', ' | '.join(problems)), before)
+
+    def note_confirmed(self, outcome):
+        self.result['confirmed_after_uncertain'] = outcome.confirmed_after_uncertain
+        if outcome.confirmed_after_uncertain:
+            self.warnings.append('Zoom\'s answer to the create of %s was lost; a lookup confirmed the user exists, so the '
+                                 'create was not sent again.' % self.email)
+
     # ---- main ---------------------------------------------------------------------
     def run(self):
         try:
-            self.email, self.desired = validate(self.params)
+            self.email, self.desired = validate(self.params, _load_params())
         except ZoomError as exc:
             self.module.fail_json(msg=exc.msg, **self.result)
         self.result['email'] = self.email
@@ -473,18 +575,23 @@ class Runner:
             if self.params['state'] == 'absent':
                 self.absent(lookup)
             elif lookup.status == 'absent':
-                self.create(lookup)
+                self.create()
             elif lookup.exists:
                 self.update(lookup)
             elif lookup.status == 'pending':
                 self.pending(lookup)
             else:
                 self.stuck(lookup)
+        except ZoomCreateError as exc:
+            # actions holds what was done before the create; the create counts only if a user was made
+            done = self.result['actions'] + (['create'] if exc.created else [])
+            self.result.update(changed=bool(done), actions=done)
+            self.module.fail_from_error(exc, **self.result)
         except ZoomError as exc:
             self.module.fail_from_error(exc, **self.result)
 
     # ---- present: absent -> SCIM create ---------------------------------------------
-    def create(self, lookup):
+    def create(self):
         email, desired = self.email, self.desired
         before = self.state_view('absent')
         domains = account_domains(self.client)
@@ -492,10 +599,12 @@ class Runner:
             self.fail('Not creating %s through SCIM: its domain %s is not an associated domain of the Zoom account, and '
                       'Zoom\'s SCIM API only creates users on associated domains (it answers 409 otherwise). Remedy: add and '
                       'verify %s under Account Management > Account Profile > Associated Domains, or invite the person '
-                      'with zoomops.provisioning.zoom_user and create_action=create.'
+                      'through the REST Users API (create action "create", as zoom_user does).'
                       % (email, email_domain(email), email_domain(email)), before)
+        self.check_phone(before)
         final_status = 'inactive' if desired.get('active') is False else 'active'
-        actions = ['create'] + (['deactivate'] if desired.get('active') is False else [])
+        phone = ['phone:%s' % name for name in CREATE_ONLY if desired.get(name) is not None]
+        actions = ['create'] + phone + (['deactivate'] if desired.get('active') is False else [])
         after = dict((name, desired[name]) for name in self.compared if name != 'active')
         if desired.get('active') is not None:
             after['active'] = bool(desired['active'])
@@ -506,20 +615,18 @@ class Runner:
             predicted['active'] = final_status == 'active'
             self.result['user'] = predicted
             return self.finish(before, after)
-        created, confirmed = create_scim_user(self.client, email, desired)
-        self.note_confirmed(confirmed)
+        self.result['actions'] = []
+        outcome = create_scim_user(self.client, email, desired)
+        self.note_confirmed(outcome)
+        created = outcome.state
+        done = ['create'] + phone
         if created.exists:
             changes = plan_scim(desired, self.view_of(created))
             self.apply(created, changes, {})
-            self.result['actions'] = ['create'] + change_labels(changes)
+            done += change_labels(changes)
+        self.result['actions'] = done
         final = self.reread()
         return self.finish(before, self.state_view(final.status, scim_view(final.resource)))
-
-    def note_confirmed(self, confirmed):
-        self.result['confirmed_after_uncertain'] = confirmed
-        if confirmed:
-            self.warnings.append('Zoom\'s answer to the create of %s was lost; a lookup confirmed the user exists, so the '
-                                 'create was not sent again.' % self.email)
 
     # ---- present: existing user -> PUT / PATCH --------------------------------------
     def update(self, lookup):
@@ -583,25 +690,25 @@ class Runner:
     def pending(self, lookup):
         rest = lookup.rest
         action = pending_create_action(rest.user, self.params['create_action_rest'])
-        reason, remedy = diagnose_pending(self.client, self.email, state=rest, create_action=action)
+        diagnosis = pending_diagnosis(self.client, self.email, create_action=action)
         before = self.state_view('pending')
         self.result['user'] = rest.user or {}
         mode = self.params['on_pending']
         text = ('%s is held by a pending invitation (%s), which Zoom\'s SCIM API cannot see or update. %s'
-                % (self.email, reason, remedy))
+                % (self.email, diagnosis.reason, diagnosis.remedy))
         if mode == 'withdraw_and_provision':
-            if reason == 'domain_not_associated':
-                self.set_pending(reason, remedy)
+            if diagnosis.reason == 'domain_not_associated':
+                self.set_pending(diagnosis)
                 self.fail('Not withdrawing the invitation of %s: a new user would be pending again because its domain is not '
-                          'associated with the account. %s' % (self.email, remedy), before)
+                          'associated with the account. %s' % (self.email, diagnosis.remedy), before)
             return self.provision_rest(lookup, withdraw=True, before=before)
-        self.set_pending(reason, remedy)
+        self.set_pending(diagnosis)
         if mode == 'fail':
             self.fail(text + ' Set on_pending=withdraw_and_provision to replace the invitation with a provisioned user.', before)
         if self.compared:
             text += (' The options you set were not compared; set on_pending=withdraw_and_provision to provision the user '
                      'now.')
-        if reason != 'awaiting_confirmation' or self.compared:
+        if diagnosis.reason != 'awaiting_confirmation' or self.compared:
             self.warnings.append(text)
         return self.finish(before, before)
 
@@ -610,7 +717,7 @@ class Runner:
         before = self.state_view('stuck_invitation')
         remedy = stuck_remedy(self.email)
         if self.params['on_stuck_invitation'] == 'fail':
-            self.set_pending(None, remedy)
+            self.set_pending(remedy=remedy)
             self.fail('Cannot provision %s through SCIM: %s. %s Set on_stuck_invitation=provision_rest to let this module '
                       'do it.' % (self.email, lookup.detail, remedy), before)
         return self.provision_rest(lookup, withdraw=False, before=before)
@@ -620,18 +727,17 @@ class Runner:
         email, desired = self.email, self.desired
         action = self.params['create_action_rest']
         domains = account_domains(self.client) if action == 'ssoCreate' else None
-        pre_state = lookup.rest
-        if withdraw or (pre_state is not None and pre_state.status != 'external'):
-            pre_state = None
-        status, reason, remedy = predict_create_from(email, action, pre_state, domains)
-        if status == 'pending' and reason != 'awaiting_confirmation' and self.params['on_pending'] == 'fail':
-            self.set_pending(reason, remedy)
+        status, _reason, _remedy = predict_create_from(email, action, None, domains)
+        predicted = pending_diagnosis(self.client, email, create_action=action, domains=domains) \
+            if status == 'pending' else None
+        if predicted and predicted.reason != 'awaiting_confirmation' and self.params['on_pending'] == 'fail':
+            self.set_pending(predicted)
             self.fail('Not provisioning %s through the REST API: with create_action_rest=%s the user would be pending (%s). %s'
-                      % (email, action, reason, remedy), before)
-        actions = (['withdraw_invitation'] if withdraw else []) + ['create_rest']
+                      % (email, action, predicted.reason, predicted.remedy), before)
+        self.check_phone(before)
+        actions = (['remove:withdraw'] if withdraw else []) + ['create']
         if status == 'active':
-            fresh = fresh_view(desired)
-            follow = plan_scim(desired, fresh)
+            follow = plan_scim(desired, fresh_view(desired))
             follow.update(create_time_changes(desired, {}))
             actions += change_labels(follow)
             final_status = 'inactive' if desired.get('active') is False else 'active'
@@ -642,23 +748,23 @@ class Runner:
             after['active'] = bool(desired['active'])
         after['zoom_status'] = final_status
         self.result.update(changed=True, actions=actions, zoom_status=final_status)
-        if status == 'pending':
-            self.set_pending(reason, remedy)
-        else:
-            self.set_pending(None, None)
+        self.set_pending(predicted)
         if self.module.check_mode:
             self.result['user'] = {}
-            if status == 'pending' and reason != 'awaiting_confirmation':
-                self.warnings.append('%s would be pending after the REST create (%s). %s' % (email, reason, remedy))
+            if predicted and predicted.reason != 'awaiting_confirmation':
+                self.warnings.append('%s would be pending after the REST create (%s). %s'
+                                     % (email, predicted.reason, predicted.remedy))
             return self.finish(before, after)
         done = []
         if withdraw:
             remove_user(self.client, lookup.rest, [Change('remove', 'withdraw')])
-            done.append('withdraw_invitation')
-        created, confirmed = create_user(self.client, email, _rest_desired(desired), action)
-        done.append('create_rest')
-        self.note_confirmed(confirmed)
-        if created.status in ('active', 'inactive'):
+            done.append('remove:withdraw')
+        self.result['actions'] = list(done)
+        outcome = create_user(self.client, email, _rest_desired(desired), action)
+        self.note_confirmed(outcome)
+        if outcome.created:
+            done.append('create')
+        if outcome.state.status in ('active', 'inactive'):
             current = scim_lookup(self.client, email)
             if current.exists:
                 view = self.view_of(current)
@@ -668,22 +774,21 @@ class Runner:
                 merged = dict(changes)
                 merged.update(extra)
                 done += change_labels(merged)
-        self.result['actions'] = done
+        self.result.update(actions=done, changed=bool(done))
         final = self.reread()
+        self.set_pending(None)
         if final.status == 'pending':
             rest_user = final.rest.user if final.rest is not None else None
-            reason, remedy = diagnose_pending(self.client, email, state=final.rest, created_now=True,
-                                              create_action=pending_create_action(rest_user, action),
-                                              pre_state=lookup.rest if not withdraw else None, domains=domains)
-            self.set_pending(reason, remedy)
-            if reason != 'awaiting_confirmation':
-                text = '%s was created through the REST API but Zoom left it pending (%s). %s' % (email, reason, remedy)
+            known = {'domains': domains} if action == 'ssoCreate' else {}
+            diagnosis = pending_diagnosis(self.client, email, create_action=pending_create_action(rest_user, action),
+                                          pre_state=None if withdraw else lookup.rest, **known)
+            self.set_pending(diagnosis)
+            if diagnosis.reason != 'awaiting_confirmation':
+                text = '%s was created through the REST API but Zoom left it pending (%s). %s' % (
+                    email, diagnosis.reason, diagnosis.remedy)
                 if withdraw or self.params['on_pending'] == 'fail':
-                    self.fail(text + ' Rerunning would not help until that is fixed.', before,
-                              self.state_view('pending'))
+                    self.fail(text + ' Rerunning would not help until that is fixed.', before, self.state_view('pending'))
                 self.warnings.append(text)
-        else:
-            self.set_pending(None, None)
         return self.finish(before, self.state_view(final.status, scim_view(final.resource)))
 
     # ---- absent -------------------------------------------------------------------------------
@@ -693,10 +798,9 @@ class Runner:
         if lookup.status == 'absent':
             return self.finish(before, before)
         if lookup.status == 'stuck_invitation':
-            remedy = stuck_remedy(self.email)
-            self.set_pending(None, remedy)
+            self.set_pending(remedy=stuck_remedy(self.email))
             self.warnings.append('%s is only held by a dead (expired or deleted) invitation: there is nothing to remove. %s'
-                                 % (self.email, remedy))
+                                 % (self.email, stuck_remedy(self.email)))
             return self.finish(before, before)
         if lookup.status == 'pending':
             changes = [Change('remove', 'withdraw', before='pending', after='absent')]
@@ -704,30 +808,45 @@ class Runner:
             final_status = 'stuck_invitation'
         else:
             rest = lookup.rest if lookup.rest is not None and lookup.rest.user else lookup_user(self.client, self.email)
-            if params['removal_action'] == 'scim_delete':
-                plan_removal(rest, 'delete', None, None, True, params['force'])  # owner/admin refusal
-                changes = [Change('remove', 'scim_delete', before=lookup.status, after='absent')]
-            else:
-                changes = plan_removal(rest, params['removal_action'], params.get('transfer_to'), params.get('transfer'),
-                                       params['allow_data_loss'], params['force'])
-                problem = params.get('transfer_to') and transfer_target_problem(self.client, params['transfer_to'], self.email)
-                if problem:
-                    self.fail(problem, before)
+            changes = self.plan_removal(lookup, rest)
             final_status = 'absent'
         self.result.update(changed=True, actions=[change.label for change in changes], zoom_status=final_status, user={})
         if final_status == 'stuck_invitation':
-            self.set_pending(None, stuck_remedy(self.email))
+            self.set_pending(remedy=stuck_remedy(self.email))
         after = self.state_view(final_status)
         if self.module.check_mode:
             return self.finish(before, after)
-        if changes[0].field == 'scim_delete':
-            delete_scim_user(self.client, lookup.id)
-        else:
-            remove_user(self.client, rest, changes)
+        try:
+            if changes[0].field == 'scim_delete':
+                delete_scim_user(self.client, lookup.id, self.email)
+            else:
+                remove_user(self.client, rest, changes, params.get('transfer_to'))
+        except ZoomPlanError as exc:
+            self.fail_plan(exc, before)
         final = self.reread()
         if final.status == 'stuck_invitation':
-            self.set_pending(None, stuck_remedy(self.email))
+            self.set_pending(remedy=stuck_remedy(self.email))
         return self.finish(before, self.state_view(final.status))
+
+    def plan_removal(self, lookup, rest):
+        """The removal of an existing user, refused before any write with every problem (1107 predicted)."""
+        params = self.params
+        scim_delete = params['removal_action'] == 'scim_delete'
+        managed = managed_domains(self.client) if params['removal_action'] == 'disassociate' else None
+        target = lookup_user(self.client, params['transfer_to']) if params.get('transfer_to') and not scim_delete else None
+        try:
+            if scim_delete:
+                plan_removal(rest, 'delete', None, None, True, params['force'])  # owner/admin refusal
+                return [Change('remove', 'scim_delete', before=lookup.status, after='absent')]
+            return plan_removal(rest, params['removal_action'], params.get('transfer_to'), params.get('transfer'),
+                                params['allow_data_loss'], params['force'], managed=managed, transfer_state=target)
+        except ZoomPlanError as exc:
+            return self.fail_plan(exc, self.state_view(lookup.status))
+
+    def fail_plan(self, exc, before):
+        """Refused before (or instead of) the write: nothing changed."""
+        self.result.update(changed=False, actions=[], problems=list(exc.problems))
+        self.fail(exc.msg + (DEACTIVATE_HINT if 'code 1107' in exc.msg else ''), before)
 
 
 def main():

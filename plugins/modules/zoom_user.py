@@ -16,16 +16,20 @@ version_added: 0.1.0
 description:
   - Converges one Zoom user, found by email, to the declared state through the Zoom REST Users API (C(/v2/users)).
   - Only the options you set are compared, so values Zoom fills in by itself never cause a change.
+  - Every option is checked before the first call to Zoom (email, names, time zone, language, transfer target), and
+    every problem is reported at once.
   - Before creating with O(create_action=ssoCreate) the module checks whether the email's domain is an associated
-    domain of the account and whether the email already owns a Zoom account elsewhere; after creating it reads the
-    real status back. A user that ends C(pending) is reported with RV(zoom_status=pending), a RV(pending_reason) and a
-    plain-words RV(remedy); O(on_pending) decides whether that is a warning or a failure. Check mode predicts it.
+    domain of the account (check mode predicts C(pending) then); after creating it reads the real status back. A user
+    that ends C(pending) is reported with RV(zoom_status=pending), a RV(pending_reason), a plain-words RV(remedy) and
+    the RV(pending_evidence) checked; O(on_pending) decides whether that is a warning or a failure. The diagnosis is
+    the same on the creating run and on every rerun.
   - Removal loses nothing by default. O(state=absent) disassociates the user (the person keeps their meetings and
     recordings in a free account of their own); a permanent delete needs O(removal_action=delete) plus a transfer target
     (O(transfer_to)) or an explicit O(allow_data_loss=true). The account owner and admins are refused unless O(force=true).
     A pending user is withdrawn (its invitation is cancelled).
-  - A create whose answer is lost (Zoom answered 5xx or the connection dropped) is never sent twice; the module looks
-    the user up and carries on if the create landed.
+  - A create whose answer is lost (Zoom answered 5xx or the connection dropped) is confirmed by a lookup; only when
+    the lookup proves it did not land is it sent again (at most three times), so a user is never created twice.
+    C(changed) is true only when a user was really created or changed.
 author:
   - ZoomOps maintainers (@zoomops)
 extends_documentation_fragment:
@@ -65,9 +69,29 @@ options:
   type:
     description:
       - Licence type of the user. V(basic) is Zoom's type C(1), V(licensed) type C(2).
-      - On create the default is V(basic); on an existing user it is only compared when set.
+      - On create the default is V(basic); an existing user's licence changes only when this option is set.
+      - When the account has no free seat of that type, Zoom refuses the create (codes 2033, 2034, 3412) and the task
+        fails saying so; nothing is created.
     type: str
     choices: [basic, licensed]
+  department:
+    description:
+      - Department (REST field C(dept)), at most 128 characters. Set with a C(PATCH) right after a create.
+    type: str
+  job_title:
+    description:
+      - Job title, at most 128 characters. Set with a C(PATCH) right after a create.
+    type: str
+  timezone:
+    description:
+      - Time zone of the user, an IANA name such as V(Europe/Berlin) or V(America/Chicago) (exact case).
+    type: str
+  language:
+    description:
+      - Language of the Zoom web portal for the user, one of Zoom's codes V(en-US), V(de-DE), V(es-ES), V(fr-FR),
+        V(jp-JP), V(pt-PT), V(ru-RU), V(zh-CN), V(zh-TW), V(ko-KO), V(it-IT), V(vi-VN), V(pl-PL), V(Tr-TR), V(id-ID),
+        V(nl-NL), V(sv-SE) (compared case-insensitively).
+    type: str
   create_action:
     description:
       - How Zoom creates a missing user (C(action) of C(POST /v2/users)).
@@ -84,17 +108,21 @@ options:
     description:
       - What to do when the user is, or would be, C(pending) for a reason other than an invitation sent by
         O(create_action=create).
-      - V(warn) reports RV(zoom_status=pending) with RV(pending_reason) and RV(remedy) and adds a warning.
+      - V(keep) reports RV(zoom_status=pending) with RV(pending_reason), RV(remedy) and RV(pending_evidence) and adds a
+        warning.
       - V(fail) fails the task with the same information. When the pending outcome can be predicted before creating
-        (domain not associated, email owned by another Zoom account), nothing is created.
+        (the email's domain is not associated), nothing is created.
+      - V(warn) is the old name of V(keep); it is deprecated and will be removed in 2.0.0.
     type: str
-    choices: [warn, fail]
-    default: warn
+    choices: [keep, fail, warn]
+    default: keep
   removal_action:
     description:
       - How O(state=absent) removes an active or deactivated user.
       - V(disassociate) unlinks the user from the account; the person keeps a free Zoom account with their data.
-        Zoom refuses it for users on a managed domain (code 1107); use V(delete) with O(transfer_to) then.
+        Zoom refuses it for users whose email domain is a managed (associated) domain of the account (code 1107). The
+        module reads the account's domains and refuses such a removal before any change (check mode too), offering a
+        choice between deactivating the user (O(state=present), O(active=false)) and V(delete) with O(transfer_to).
       - V(delete) deletes the user permanently. It needs O(transfer_to) or O(allow_data_loss=true).
     type: str
     choices: [disassociate, delete]
@@ -102,7 +130,7 @@ options:
   transfer_to:
     description:
       - Email of an active user of the account who receives the removed user's data (see O(transfer)).
-      - Must differ from O(email). It is checked to be an active user before anything is removed.
+      - Must differ from O(email). It is checked to be an active user of the account before anything is removed.
     type: str
   transfer:
     description:
@@ -126,11 +154,12 @@ notes:
     reports the pending state instead.
   - RV(zoom_status=stuck_invitation) means the email belongs to an expired invitation (Zoom code 1120). O(state=present)
     creates the user again; O(state=absent) has nothing to remove and warns.
-  - Zoom's API tells only that an email belongs to another Zoom account (code 1010), not whose. For a personal account
-    O(create_action=ssoCreate) ends C(pending) (predicted in check mode); for another company's account Zoom refuses the
-    create (code 1009) and the module fails with the cause and what the person has to do.
-  - The domain check reads C(GET /v2/accounts/me/managed_domains) (scope C(account:read:admin)); when Zoom does not
-    answer it, the domain check is skipped.
+  - A personal Zoom account that owns the email cannot be seen before the create (Zoom's code 1010 may be given for any
+    email outside the account), so check mode does not predict it. After O(create_action=ssoCreate) left the user
+    pending on an associated domain, the module reports C(existing_zoom_account) by elimination, with the evidence.
+    For another company's account Zoom refuses the create (code 1009) and the module fails saying nothing was created.
+  - The domain checks read C(GET /v2/accounts/me/managed_domains) (scope C(account:read:admin)); when Zoom does not
+    answer it, they are skipped and a 1107 answer at removal time is reported with the same choice.
 seealso:
   - module: zoomops.provisioning.zoom_scim_user
 '''
@@ -163,9 +192,17 @@ EXAMPLES = r'''
         email: leaver@example.com
         active: false
 
-    - name: Remove a user, keeping their data in their own free account (default)
+    - name: Set profile fields Zoom takes only after the create
       zoomops.provisioning.zoom_user:
-        email: leaver@example.com
+        email: jane.doe@example.com
+        department: R&D
+        job_title: Engineer
+        timezone: Europe/Berlin
+        language: de-DE
+
+    - name: Remove a user on a domain the account does not manage, keeping their data in their own free account
+      zoomops.provisioning.zoom_user:
+        email: contractor@partner.example
         state: absent
 
     - name: Delete a user for good, moving their meetings and recordings to the manager first
@@ -194,6 +231,12 @@ pending_reason:
   returned: always
   type: str
   sample: domain_not_associated
+pending_evidence:
+  description: What was checked to reach RV(pending_reason), in plain words; empty when the user is not pending.
+  returned: always
+  type: list
+  elements: str
+  sample: ["example.com is a verified associated domain of the account"]
 remedy:
   description: What an admin does about a pending user or a stuck invitation, in plain words; null otherwise.
   returned: always
@@ -202,8 +245,8 @@ remedy:
 actions:
   description:
     - What was done (or would be done in check mode), in order.
-    - C(create), C(update:<option>), C(activate), C(deactivate), C(remove:disassociate), C(remove:delete),
-      C(remove:withdraw).
+    - Short labels C(create), C(update:<option>), C(activate), C(deactivate), C(remove:disassociate), C(remove:delete),
+      C(remove:withdraw) (a pending user's invitation is withdrawn).
   returned: always
   type: list
   elements: str
@@ -220,6 +263,17 @@ confirmed_after_uncertain:
   returned: when a user was created
   type: bool
   sample: false
+problems:
+  description: Every reason a removal was refused before any change (for example Zoom's code 1107 predicted).
+  returned: when a removal is refused
+  type: list
+  elements: str
+  sample: ["leaver@example.com is on example.com, a managed (associated) domain of the account, ..."]
+created:
+  description: On a failed create, whether a user was created anyway (false means nothing was created).
+  returned: when the create failed
+  type: bool
+  sample: false
 diff:
   description: The compared fields and the status before and after.
   returned: when diff mode is on
@@ -228,30 +282,39 @@ diff:
 '''
 
 from ansible_collections.zoomops.provisioning.plugins.module_utils._compare import diff_dict
-from ansible_collections.zoomops.provisioning.plugins.module_utils._errors import ZoomError
+from ansible_collections.zoomops.provisioning.plugins.module_utils._errors import ZoomError, ZoomPlanError
 from ansible_collections.zoomops.provisioning.plugins.module_utils._module import ZoomModule
 from ansible_collections.zoomops.provisioning.plugins.module_utils._users import (
+    CREATE_ACTIONS,
     TRANSFER_FLAGS,
+    UserState,
+    ZoomCreateError,
     account_domains,
     apply_user,
+    create_body,
     create_user,
-    diagnose_pending,
+    email_problems,
     lookup_user,
+    managed_domains,
+    normalize_language,
     pending_create_action,
+    pending_diagnosis,
     plan_removal,
     plan_user,
     predict_create_from,
+    profile_problems,
+    raise_problems,
     remove_user,
     stuck_remedy,
-    transfer_target_problem,
+    transfer_problems,
     user_view,
-    validate_email,
-    validate_name,
-    validate_transfer,
 )
 
 
-DESIRED_OPTIONS = ('first_name', 'last_name', 'display_name', 'type', 'active')
+PROFILE_OPTIONS = ('first_name', 'last_name', 'display_name', 'type', 'department', 'job_title', 'timezone', 'language')
+DESIRED_OPTIONS = PROFILE_OPTIONS + ('active',)
+# How to deactivate with this module, added where Zoom's 1107 leaves deactivation as the way out.
+DEACTIVATE_HINT = ' With zoom_user, deactivating is state=present and active=false.'
 
 
 def argument_spec():
@@ -263,8 +326,12 @@ def argument_spec():
         last_name=dict(type='str'),
         display_name=dict(type='str'),
         type=dict(type='str', choices=['basic', 'licensed']),
-        create_action=dict(type='str', default='ssoCreate', choices=['ssoCreate', 'custCreate', 'autoCreate', 'create']),
-        on_pending=dict(type='str', default='warn', choices=['warn', 'fail']),
+        department=dict(type='str'),
+        job_title=dict(type='str'),
+        timezone=dict(type='str'),
+        language=dict(type='str'),
+        create_action=dict(type='str', default='ssoCreate', choices=list(CREATE_ACTIONS)),
+        on_pending=dict(type='str', default='keep', choices=['keep', 'fail', 'warn']),
         removal_action=dict(type='str', default='disassociate', choices=['disassociate', 'delete']),
         transfer_to=dict(type='str'),
         transfer=dict(type='list', elements='str', choices=sorted(TRANSFER_FLAGS)),
@@ -274,31 +341,34 @@ def argument_spec():
 
 
 def validate(params):
-    """Check the input before any call; return (email, desired). Raises ZoomConfigError naming the field."""
-    email = validate_email(params['email'], 'email')
-    desired = {
-        'first_name': validate_name(params.get('first_name'), 'first_name', 64),
-        'last_name': validate_name(params.get('last_name'), 'last_name', 64),
-        'display_name': validate_name(params.get('display_name'), 'display_name', 128),
-        'type': params.get('type'),
-        'active': params.get('active'),
-    }
-    validate_transfer(params, email)
-    return email, desired
+    """Every input problem at once, before any call; returns (email, desired) or raises ZoomConfigError."""
+    problems = email_problems(params['email'], 'email')
+    problems += profile_problems(params)
+    if not problems:
+        problems += transfer_problems(params, params['email'])
+    raise_problems(problems, 'zoom_user')
+    desired = dict((name, params.get(name)) for name in DESIRED_OPTIONS)
+    desired['language'] = normalize_language(desired['language'])
+    if params.get('transfer_to'):
+        params['transfer_to'] = params['transfer_to'].strip()
+    return params['email'].strip(), desired
 
 
 class Runner:
-    """One run of the module: read, plan, diff, (check mode exit), apply, re-read."""
+    """One run of the module: validate, read, plan, diff, (check mode exit), apply, re-read."""
 
     def __init__(self, module):
         self.module = module
         self.params = module.params
-        self.result = dict(changed=False, actions=[], zoom_status=None, pending_reason=None, remedy=None, user={})
+        self.result = dict(changed=False, actions=[], zoom_status=None, pending_reason=None, remedy=None,
+                           pending_evidence=[], user={})
         self.warnings = []
 
     # ---- helpers ------------------------------------------------------------------
     def fail(self, msg, **extra):
         self.result.update(extra)
+        for text in self.warnings:
+            self.module.warn(text)
         self.module.fail_json(msg=msg, **self.result)
 
     def finish(self, before, after):
@@ -308,16 +378,17 @@ class Runner:
             self.module.warn(text)
         self.module.exit_json(**self.result)
 
-    def set_pending(self, reason, remedy):
-        self.result['pending_reason'] = reason
-        self.result['remedy'] = remedy
+    def set_pending(self, diagnosis=None):
+        self.result['pending_reason'] = diagnosis.reason if diagnosis else None
+        self.result['remedy'] = diagnosis.remedy if diagnosis else None
+        self.result['pending_evidence'] = list(diagnosis.evidence) if diagnosis else []
 
-    def pending_outcome(self, email, reason, remedy, before, after, created):
-        """Warn or fail for a pending user (an invitation awaiting confirmation is never a problem)."""
-        self.set_pending(reason, remedy)
-        if reason == 'awaiting_confirmation':
+    def pending_outcome(self, email, diagnosis, before, after, created):
+        """Keep (warn) or fail for a pending user; an invitation awaiting confirmation is never a problem."""
+        self.set_pending(diagnosis)
+        if diagnosis.reason == 'awaiting_confirmation':
             return
-        text = '%s is pending (%s). %s' % (email, reason, remedy)
+        text = '%s is pending (%s). %s' % (email, diagnosis.reason, diagnosis.remedy)
         if self.params['on_pending'] == 'fail':
             if self.module._diff:
                 self.result['diff'] = diff_dict(before, after)
@@ -326,6 +397,10 @@ class Runner:
 
     # ---- main ---------------------------------------------------------------------
     def run(self):
+        if self.params['on_pending'] == 'warn':
+            self.module.deprecate('on_pending=warn is deprecated, use on_pending=keep; warn will be removed in 2.0.0',
+                                  version='2.0.0', collection_name='zoomops.provisioning')
+            self.params['on_pending'] = 'keep'
         try:
             email, desired = validate(self.params)
         except ZoomError as exc:
@@ -338,6 +413,9 @@ class Runner:
                 self.absent(client, email, state)
             else:
                 self.present(client, email, desired, state)
+        except ZoomCreateError as exc:
+            self.result.update(changed=exc.created, actions=['create'] if exc.created else [])
+            self.module.fail_from_error(exc, **self.result)
         except ZoomError as exc:
             self.module.fail_from_error(exc, **self.result)
 
@@ -348,27 +426,19 @@ class Runner:
             return self.create(client, email, desired, state, compared, before)
         if state.status == 'pending':
             action = pending_create_action(state.user, self.params['create_action'])
-            reason, remedy = diagnose_pending(client, email, state=state, create_action=action)
+            diagnosis = pending_diagnosis(client, email, create_action=action)
             self.result.update(zoom_status='pending', user=state.user or {})
             ignored = [name for name in compared if name != 'active' or desired['active'] is False]
             if ignored:
                 self.warnings.append('%s is pending: Zoom does not apply updates to pending users, so %s %s not compared. '
                                      'Run the task again once the user is active.'
                                      % (email, ', '.join(ignored), 'is' if len(ignored) == 1 else 'are'))
-            self.pending_outcome(email, reason, remedy, before, before, created=False)
+            self.pending_outcome(email, diagnosis, before, before, created=False)
             return self.finish(before, before)
         changes = plan_user(desired, state)
-        after = dict(before)
-        for change in changes:
-            if change.field:
-                after[change.field] = change.after
-        if any(change.action == 'activate' for change in changes):
-            after.update(active=True, zoom_status='active')
-        if any(change.action == 'deactivate' for change in changes):
-            after.update(active=False, zoom_status='inactive')
-        self.result['actions'] = [change.label for change in changes]
-        self.result['changed'] = bool(changes)
-        self.result['zoom_status'] = after['zoom_status']
+        after = self.after_view(before, changes)
+        self.result.update(actions=[change.label for change in changes], changed=bool(changes),
+                           zoom_status=after['zoom_status'])
         if not changes or self.module.check_mode:
             self.result['user'] = self.predicted_user(state.user, changes)
             return self.finish(before, after)
@@ -378,100 +448,122 @@ class Runner:
         return self.finish(before, dict(user_view(final.user, compared), zoom_status=final.zoom_status))
 
     @staticmethod
+    def after_view(before, changes):
+        after = dict(before)
+        for change in changes:
+            if change.field:
+                after[change.field] = change.after
+            if change.action in ('activate', 'deactivate'):
+                after.update(active=change.action == 'activate',
+                             zoom_status='active' if change.action == 'activate' else 'inactive')
+        return after
+
+    @staticmethod
     def predicted_user(user, changes):
         predicted = dict(user or {})
         for change in changes:
             predicted.update(change.params)
-            if change.action == 'activate':
-                predicted['status'] = 'active'
-            elif change.action == 'deactivate':
-                predicted['status'] = 'inactive'
+            if change.action in ('activate', 'deactivate'):
+                predicted['status'] = 'active' if change.action == 'activate' else 'inactive'
         return predicted
 
     def create(self, client, email, desired, state, compared, before):
-        params = self.params
-        action = params['create_action']
+        action = self.params['create_action']
         domains = account_domains(client) if action == 'ssoCreate' else None
         status, reason, remedy = predict_create_from(email, action, state, domains)
-        actions = ['create']
-        if desired.get('active') is False and status == 'active':
-            actions.append('deactivate')
-            status = 'inactive'
+        # the fields POST /users does not take follow in one PATCH, then the deactivation (if asked)
+        follow = [change for change in plan_user(desired, _created_state(email, desired)) if change.action != 'activate']
+        if status == 'pending':
+            follow = []
+        actions = ['create'] + [change.label for change in follow]
         after = dict((name, desired[name]) for name in compared if name != 'active')
-        after['zoom_status'] = status
-        if status in ('active', 'inactive') and desired.get('active') is not None:
-            after['active'] = status == 'active'
-        if state.status == 'external' and action in ('autoCreate', 'custCreate'):
-            self.fail('Not creating %s: the email already owns a Zoom account outside this account and Zoom refuses '
-                      'create_action=%s for it (code 1009). Use create_action=ssoCreate or create (the person then accepts '
-                      'joining your account), or ask the person to free the email.' % (email, action))
+        after['zoom_status'] = 'inactive' if status == 'active' and desired.get('active') is False else status
+        if status != 'pending' and desired.get('active') is not None:
+            after['active'] = after['zoom_status'] == 'active'
         if state.status == 'stuck_invitation':
             self.warnings.append('%s had an expired invitation (Zoom code 1120); a new user is created.' % email)
-        if status == 'pending' and reason != 'awaiting_confirmation' and params['on_pending'] == 'fail':
-            self.set_pending(reason, remedy)
+        predicted = pending_diagnosis(client, email, create_action=action, domains=domains) if status == 'pending' else None
+        if predicted and reason != 'awaiting_confirmation' and self.params['on_pending'] == 'fail':
+            self.set_pending(predicted)
             self.result['zoom_status'] = state.zoom_status
             self.fail('Not creating %s: with create_action=%s the user would be pending (%s). %s'
                       % (email, action, reason, remedy), predicted_zoom_status='pending')
-        self.result.update(changed=True, actions=actions, zoom_status=status)
-        if status == 'pending':
-            self.set_pending(reason, remedy)
+        self.result.update(changed=True, actions=actions, zoom_status=after['zoom_status'])
         if self.module.check_mode:
-            predicted = dict((name, desired[name]) for name in ('first_name', 'last_name', 'display_name') if desired.get(name))
-            predicted.update(email=email, type=2 if desired.get('type') == 'licensed' else 1, status=status)
-            self.result['user'] = predicted
-            if status == 'pending':
-                self.pending_outcome(email, reason, remedy, before, after, created=False)
+            self.result['user'] = dict(self.predicted_user({}, follow), email=email, status=after['zoom_status'],
+                                       **_create_fields(desired))
+            if predicted:
+                self.pending_outcome(email, predicted, before, after, created=False)
             return self.finish(before, after)
-        created, confirmed = create_user(client, email, desired, action)
-        self.result['confirmed_after_uncertain'] = confirmed
-        if confirmed:
+        outcome = create_user(client, email, desired, action)
+        self.result.update(confirmed_after_uncertain=outcome.confirmed_after_uncertain, changed=outcome.created)
+        if outcome.confirmed_after_uncertain:
             self.warnings.append('Zoom\'s answer to the create of %s was lost; a lookup confirmed the user exists, so the '
                                  'create was not sent again.' % email)
-        final = created
-        if created.status in ('active', 'inactive'):
-            follow = plan_user(desired, created)
+        final = outcome.state
+        done = ['create'] if outcome.created else []
+        if final.status in ('active', 'inactive'):
+            follow = plan_user(desired, final)
             if follow:
-                apply_user(client, created, follow)
-                self.result['actions'] = ['create'] + [change.label for change in follow]
+                apply_user(client, final, follow)
+                done += [change.label for change in follow]
                 final = lookup_user(client, email)
-        else:
-            self.result['actions'] = ['create']
-        self.result.update(user=final.user or {}, zoom_status=final.zoom_status)
+        self.result.update(actions=done, changed=bool(done), user=final.user or {}, zoom_status=final.zoom_status)
         real_after = dict(user_view(final.user, compared), zoom_status=final.zoom_status)
+        self.set_pending(None)
         if final.status == 'pending':
-            reason, remedy = diagnose_pending(client, email, state=final, created_now=True, create_action=action,
-                                              pre_state=state, domains=domains)
-            self.pending_outcome(email, reason, remedy, before, real_after, created=True)
-        else:
-            self.set_pending(None, None)
+            known = {'domains': domains} if action == 'ssoCreate' else {}
+            diagnosis = pending_diagnosis(client, email, create_action=pending_create_action(final.user, action),
+                                          pre_state=state, **known)
+            self.pending_outcome(email, diagnosis, before, real_after, created=outcome.created)
         return self.finish(before, real_after)
 
     def absent(self, client, email, state):
         params = self.params
-        self.result['zoom_status'] = state.zoom_status
-        self.result['user'] = state.user or {}
+        self.result.update(zoom_status=state.zoom_status, user=state.user or {})
         before = dict(zoom_status=state.zoom_status)
         if state.status == 'stuck_invitation':
-            self.set_pending(None, stuck_remedy(email))
+            self.result['remedy'] = stuck_remedy(email)
             self.warnings.append('%s only has a dead (expired) invitation: there is nothing to remove. Zoom keeps the record, '
                                  'so the SCIM API still answers 400 for this email. %s' % (email, stuck_remedy(email)))
-        changes = plan_removal(state, params['removal_action'], params.get('transfer_to'), params.get('transfer'),
-                               params['allow_data_loss'], params['force'])
+        removable = state.status in ('active', 'inactive')
+        managed = managed_domains(client) if removable and params['removal_action'] == 'disassociate' else None
+        target = lookup_user(client, params['transfer_to']) if removable and params.get('transfer_to') else None
+        try:
+            changes = plan_removal(state, params['removal_action'], params.get('transfer_to'), params.get('transfer'),
+                                   params['allow_data_loss'], params['force'], managed=managed, transfer_state=target)
+        except ZoomPlanError as exc:
+            self.fail_plan(exc)
         if not changes:
             return self.finish(before, before)
-        change = changes[0]
-        if params.get('transfer_to') and change.field != 'withdraw':
-            problem = transfer_target_problem(client, params['transfer_to'], email)
-            if problem:
-                self.fail(problem)
-        self.result.update(changed=True, actions=[change.label], zoom_status='absent', user={})
+        self.result.update(changed=True, actions=[change.label for change in changes], zoom_status='absent', user={})
         after = dict(zoom_status='absent')
         if self.module.check_mode:
             return self.finish(before, after)
-        remove_user(client, state, changes)
+        try:
+            remove_user(client, state, changes, params.get('transfer_to'))
+        except ZoomPlanError as exc:
+            self.fail_plan(exc)
         final = lookup_user(client, email)
         self.result.update(zoom_status=final.zoom_status, user=final.user or {})
         return self.finish(before, dict(zoom_status=final.zoom_status))
+
+    def fail_plan(self, exc):
+        """Refused before (or instead of) the write: nothing changed."""
+        self.result.update(changed=False, actions=[], problems=list(exc.problems))
+        self.fail(exc.msg + (DEACTIVATE_HINT if 'code 1107' in exc.msg else ''))
+
+
+def _created_state(email, desired):
+    """What POST /users makes of ``desired``: names and type (the rest needs a PATCH, docs/ZOOM-API-FACTS.md §2.3)."""
+    user = dict(create_body(email, desired, 'ssoCreate')['user_info'], status='active')
+    return UserState(email, 'active', user=user)
+
+
+def _create_fields(desired):
+    fields = dict((name, desired[name]) for name in ('first_name', 'last_name', 'display_name') if desired.get(name))
+    fields['type'] = 2 if desired.get('type') == 'licensed' else 1
+    return fields
 
 
 def main():

@@ -18,21 +18,35 @@ description:
     sites when O(include_phone=true)) and returns its users in the format of the O(zoomops.provisioning.zoom_user_sync#module:users)
     option, so a team can adopt an existing account by saving the result to a YAML file instead of retyping it.
   - Each user has C(email), C(first_name), C(last_name), C(display_name) (only when it differs from the names), C(type)
-    (V(basic) or V(licensed)), C(active=false) for deactivated users and a C(phone) block (C(site), C(extension_number),
-    C(calling_plans) names, C(phone_numbers)) for Zoom Phone users.
-  - Read-only. Filters (O(domains), O(emails), O(status)) and a JMESPath O(query) select what comes back.
-author:
-  - ZoomOps maintainers (@zoomops)
-extends_documentation_fragment:
-  - zoomops.provisioning.zoom
-  - zoomops.provisioning.zoom.actiongroup
-  - zoomops.provisioning.zoom.info
+    (V(basic) or V(licensed)), C(department) and C(job_title) when set, C(active=false) for deactivated users and a
+    C(phone) block (C(site), C(extension_number), C(calling_plans) names, C(phone_numbers)) for Zoom Phone users.
+  - The account owner and admins are left out unless O(include_admins=true) - M(zoomops.provisioning.zoom_user_sync)
+    never changes them (it reports listed ones as protected, with a warning), so the export can be fed to it as it is.
+  - Read-only. Filters (O(scope), O(emails), O(status)) and a JMESPath O(query) select what comes back.
+author: [ZoomOps maintainers (@zoomops)]
+extends_documentation_fragment: [zoomops.provisioning.zoom, zoomops.provisioning.zoom.actiongroup, zoomops.provisioning.zoom.info]
 options:
+  scope:
+    description:
+      - Only the users in this scope, as in M(zoomops.provisioning.zoom_user_sync) - email domain in O(scope.domains) or
+        email matching one of the O(scope.emails) patterns. Without it, every user of the account.
+    type: dict
+    suboptions:
+      domains:
+        description: Export the users of these email domains, for example V(example.com).
+        type: list
+        default: []
+        elements: str
+      emails:
+        description: Export the users whose email matches one of these glob patterns, for example V(*@sales.example.com).
+        type: list
+        default: []
+        elements: str
   domains:
-    description: Only users whose email domain is one of these.
+    description:
+      - Deprecated, use O(scope.domains) (the same list); will be removed in 2.0.0.
     type: list
     elements: str
-    default: []
   emails:
     description: Only these users (emails, compared case-insensitively).
     type: list
@@ -48,6 +62,10 @@ options:
     description: Read the Zoom Phone setup too (three more list reads) and add the C(phone) block.
     type: bool
     default: true
+  include_admins:
+    description: Export the account owner and admins too (left out by default, see above).
+    type: bool
+    default: false
   query:
     description:
       - A JMESPath expression applied to the list of exported users; its answer is returned in RV(query_result)
@@ -65,9 +83,11 @@ EXAMPLES = r'''
   hosts: localhost
   gather_facts: false
   tasks:
-    - name: Export the users of example.com
+    - name: Export the users of example.com (not the owner and admins)
       zoomops.provisioning.zoom_user_info:
-        domains: [example.com]
+        scope:
+          domains: [example.com]
+        status: [active, inactive]
       register: account
 
     - name: Save them where zoom_user_sync will read them
@@ -112,6 +132,11 @@ query_result:
   description: The answer of O(query) applied to the exported users.
   returned: when O(query) is set
   type: raw
+problems:
+  description: Every problem with the options (each names the option and the fix); nothing was read.
+  returned: when the options have problems
+  type: list
+  elements: str
 '''
 
 import traceback
@@ -122,7 +147,10 @@ from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.zoomops.provisioning.plugins.module_utils._errors import ZoomError
 from ansible_collections.zoomops.provisioning.plugins.module_utils._module import ZoomModule
-from ansible_collections.zoomops.provisioning.plugins.module_utils._sync import export_users, read_account
+from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_export import export_users
+from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_input import Scope, domain_problems, pattern_problems
+from ansible_collections.zoomops.provisioning.plugins.module_utils._users import email_problems
+from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_read import read_account
 
 try:
     import jmespath
@@ -137,11 +165,17 @@ except ImportError:
 def main():
     module = ZoomModule(
         argument_spec=dict(
-            domains=dict(type='list', elements='str', default=[]),
+            scope=dict(type='dict', options=dict(
+                domains=dict(type='list', elements='str', default=[]),
+                emails=dict(type='list', elements='str', default=[]),
+            )),
+            domains=dict(type='list', elements='str', removed_in_version='2.0.0',
+                         removed_from_collection='zoomops.provisioning'),
             emails=dict(type='list', elements='str', default=[]),
             status=dict(type='list', elements='str', default=['active', 'inactive', 'pending'],
                         choices=['active', 'inactive', 'pending']),
             include_phone=dict(type='bool', default=True),
+            include_admins=dict(type='bool', default=False),
             query=dict(type='str'),
         ),
         supports_check_mode=True,
@@ -149,9 +183,17 @@ def main():
     params = module.params
     if params['query'] and not HAS_JMESPATH:
         module.fail_json(msg=missing_required_lib('jmespath'), exception=JMESPATH_IMPORT_ERROR)
+    scope_opt = params.get('scope') or {}
+    problems = domain_problems(scope_opt.get('domains'), 'scope.domains') + domain_problems(params.get('domains'), 'domains')
+    problems += pattern_problems(scope_opt.get('emails'), 'scope.emails')
+    for index, email in enumerate(params['emails'] or []):
+        problems += email_problems(email, 'emails[%d]' % index)
     statuses = tuple(s for s in ('active', 'inactive', 'pending') if s in (params['status'] or []))
     if not statuses:
-        module.fail_json(msg='status must name at least one of active, inactive, pending.')
+        problems.append('status must name at least one of active, inactive, pending.')
+    if problems:
+        module.fail_json(msg='%d problem%s with the options; nothing was read from Zoom: %s' % (
+            len(problems), '' if len(problems) == 1 else 's', ' | '.join(problems)), problems=problems)
     result = dict(changed=False)
     client = module.client
     try:
@@ -159,7 +201,9 @@ def main():
             snap = read_account(client, executor, phone=params['include_phone'], statuses=statuses)
     except ZoomError as exc:
         module.fail_from_error(exc, **result)
-    users = export_users(snap, domains=params['domains'], emails=params['emails'], statuses=statuses)
+    scope = Scope(list(scope_opt.get('domains') or []) + list(params.get('domains') or []), scope_opt.get('emails'))
+    users = export_users(snap, scope=scope, emails=params['emails'], statuses=statuses,
+                         include_admins=params['include_admins'])
     result['count'] = len(users)
     if params['query']:
         try:

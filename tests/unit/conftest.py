@@ -12,6 +12,20 @@ Importing the collection
     temporary ``ansible_collections/zoomops/provisioning`` symlink to the
     repository root and puts it on ``sys.path``.
 
+Which fake Zoom to use (issue #12: one fake)
+    THE fake for behaviour is the simulator, ``zoomsim`` (tests/simulator): Zoom's documented and reported
+    behaviour in one place, switchable per test (``@pytest.mark.zoomsim_world(...)``, ``zoomsim.set_behaviour``,
+    ``zoomsim.set_faults``), with a request log that proves "zero writes". Use it for anything a module or a
+    module_utils helper *does* with Zoom:
+        ``zoomsim``       the simulator itself (pytest plugin of the zoomsim package; a zoomsim.testing.SimHandle)
+        ``sim_client``    a ZoomClient against it, sleeping on ``fake_clock`` (for module_utils helpers)
+        ``run_sim``       ``run_sim(main, args, check=False, diff=False)`` runs a module against it; the result
+                          carries ``_writes``, the write calls that run made (from the request log)
+    ``zoom_stub`` is only for raw HTTP edge cases the simulator does not and should not produce (HTML bodies,
+    redirects, dropped connections, echoed headers, malformed JSON, exact header parsing): the client's own tests.
+    Hand-written fakes (classes that answer ``client.get/post`` in a test file) are not added any more; the ones
+    still in older test files move to ``sim_client`` / ``run_sim`` as those files are touched.
+
 Fixtures
     ``zoom_stub``     a real HTTP server on 127.0.0.1 (random port) playing Zoom: it
                       issues S2S tokens, checks the bearer token of API calls (401/124
@@ -26,13 +40,14 @@ Fixtures
     ``run_module``    ``run_module(main, args, env=None)`` -> result dict of a module's
                       ``main()`` run in-process (the real exit_json/fail_json output,
                       no_log masking included; ``result['failed']`` on failure).
+    ``sim_client``, ``run_sim``  see above (skipped when zoomsim is not installed).
 
 Scripting the stub::
 
     zoom_stub.reply('GET', '/v2/users/a@example.com', json={'id': 'u1'})
     zoom_stub.reply('POST', '/v2/users', status=502, body=b'<html>bad gateway</html>', content_type='text/html')
     zoom_stub.reply('GET', re.compile(r'^/v2/phone/users/[^/]+$'), status=404, json={'code': 1001, 'message': 'nope'}, times=None)
-    zoom_stub.handle('GET', '/v2/users', lambda req: StubResponse(200, json={'users': []}))
+    zoom_stub.handle('GET', '/v2/users', lambda req: zoom_stub.Response(200, json={'users': []}))
     zoom_stub.api_requests[-1].params   # {'page_size': ['300']}
 """
 
@@ -171,6 +186,8 @@ class _Route:
 
 class StubServer:
     """A scriptable Zoom stand-in on 127.0.0.1 (see the module docstring)."""
+
+    Response = StubResponse  # for handlers: ``zoom_stub.handle(..., lambda req: zoom_stub.Response(404, body=...))``
 
     def __init__(self, account_id=STUB_ACCOUNT_ID, client_id=STUB_CLIENT_ID, client_secret=STUB_CLIENT_SECRET):
         self.account_id = account_id
@@ -443,4 +460,49 @@ def run_module(monkeypatch, capsys):
         result['_stdout'] = out
         return result
 
+    return runner
+
+
+# ---------------------------------------------------------------------------
+# Simulator-backed fixtures: THE fake for behaviour (see the module docstring)
+# ---------------------------------------------------------------------------
+
+def _simulator(request):
+    pytest.importorskip('zoomsim.testing')
+    return request.getfixturevalue('zoomsim')
+
+
+@pytest.fixture
+def sim_client(request, fake_clock):  # pylint: disable=redefined-outer-name
+    """A ZoomClient against this test's simulator (``zoomsim`` and its world), sleeping on ``fake_clock``."""
+    from ansible_collections.zoomops.provisioning.plugins.module_utils._client import ZoomClient
+
+    sim = _simulator(request)
+    cred = sim.credential
+    client = ZoomClient(cred.account_id, cred.client_id, cred.client_secret, api_url=sim.url, oauth_url=sim.oauth_url,
+                        timeout=10, sleep=fake_clock.sleep)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def run_sim(request, run_module):  # pylint: disable=redefined-outer-name
+    """``run_sim(main, args, check=False, diff=False, env=None)`` -> the result of a module run against this test's simulator.
+
+    The connection comes from the environment (as with ``module_defaults``/CI); ``result['_writes']`` lists the write
+    calls of that run (simulator request log entries), so "check mode / bad input makes zero writes" is one assert.
+    ``run_sim.sim`` is the simulator handle.
+    """
+    sim = _simulator(request)
+
+    def runner(main, args, check=False, diff=False, env=None):
+        args = dict(args, _ansible_check_mode=check, _ansible_diff=diff)
+        seq = sim.mark()
+        result = run_module(main, args, env=dict(sim.env(), **(env or {})))
+        result['_writes'] = sim.writes_since(seq)
+        return result
+
+    runner.sim = sim
     return runner

@@ -1,4 +1,4 @@
-"""Every API call checks the bearer token: 401 code 124 with Zoom's two messages (BEHAVIOUR.md §1.4)."""
+"""Every API call checks the bearer token: 401 code 124 with Zoom's two messages (docs/ZOOM-API-FACTS.md §1.4)."""
 
 import pytest
 

@@ -19,7 +19,7 @@ def test_reset_restores_the_initial_world_with_the_same_ids(zoomsim):
     """POST /_sim/reset: changes are undone, ids are the same (seeded), the log is kept."""
     before = zoomsim.state()
     assert zoomsim.call("POST", "/v2/users", json={"action": "ssoCreate", "user_info": {"email": "x@example.com", "type": 1}}).status_code == 201
-    assert zoomsim.call("DELETE", "/v2/users/bob@example.com").status_code == 204
+    assert zoomsim.call("DELETE", "/v2/users/bob@example.com", params={"action": "delete"}).status_code == 204
     seq = zoomsim.mark()
     zoomsim.reset()
     after = zoomsim.state()
@@ -53,6 +53,20 @@ def test_state_masks_secrets(zoomsim):
     assert {"alice@example.com", "pending.invited@example.com", "Mixed.Case@Example.com"} <= emails
     full = next(u for u in state["users"] if u["email"] == "phone.full@example.com")
     assert full["phone"]["extension"] == 1001 and full["phone"]["numbers"] == ["+14155550101"]
+
+
+def test_no_control_answer_carries_a_client_secret(zoomsim):
+    """Control answers never return a client secret: GET /_sim/world masks it like /_sim/state (issue #10)."""
+    zoomsim.call("GET", USER)
+    world = zoomsim.control("GET", "/_sim/world")
+    assert {c["client_secret"] for c in world["credentials"]} == {"********"}
+    assert zoomsim.world.source["credentials"][0]["client_secret"] == "cases-client-secret"  # the reset target keeps it
+    answers = [zoomsim.session.get(zoomsim.url + path, timeout=10).text
+               for path in ("/_sim/health", "/_sim/world", "/_sim/state", "/_sim/log", "/_sim/counters", "/_sim/clock",
+                            "/_sim/faults", "/_sim/behaviour")]
+    answers.append(zoomsim.session.post(zoomsim.url + "/_sim/reset", timeout=10).text)
+    for secret in {c.client_secret for c in zoomsim.world.credentials}:
+        assert not any(secret in text for text in answers)
 
 
 def test_log_filters_mark_and_clear(zoomsim):

@@ -1,4 +1,4 @@
-"""Server-to-Server OAuth token endpoint and bearer checks (BEHAVIOUR.md §1)."""
+"""Server-to-Server OAuth token endpoint and bearer checks (docs/ZOOM-API-FACTS.md §1)."""
 
 import json
 

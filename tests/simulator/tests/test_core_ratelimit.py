@@ -1,4 +1,4 @@
-"""Rate limits per account, label and plan tier, Phone's own table, daily caps (BEHAVIOUR.md §6, §2.3).
+"""Rate limits per account, label and plan tier, Phone's own table, daily caps (docs/ZOOM-API-FACTS.md §6, §2.3).
 
 The core world has a frozen clock: a per-second window only ends when the test advances the clock.
 """

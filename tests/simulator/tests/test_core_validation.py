@@ -1,5 +1,5 @@
 """Requests are checked against Zoom's raw OpenAPI specs; answers are checked in tests (issue: "checked
-against the vendor's spec"; BEHAVIOUR.md §2.1 error bodies; openapi/SOURCE.md spec defects)."""
+against the vendor's spec"; docs/ZOOM-API-FACTS.md §2.1 error bodies, §0 PATCH for spec defects)."""
 
 import gzip
 import hashlib
@@ -24,7 +24,7 @@ SPEC_SHA256 = {  # of the (uncompressed) files: the same as the shared raw copie
 
 
 def test_raw_specs_are_byte_identical_copies():
-    """openapi/SOURCE.md: the shipped specs are Zoom's files, unchanged (fixes happen in memory)."""
+    """zoomsim/specs/README.md: the shipped specs are Zoom's files, unchanged (fixes happen in memory)."""
     for name, digest in SPEC_SHA256.items():
         path = validation.spec_path(name.split("-", maxsplit=1)[0])
         content = path.read_bytes()

@@ -176,3 +176,12 @@ def test_dump_round_trips():
     assert dump_world(again, mask_secrets=False)["users"] == dumped["users"]
     assert {n.number: n.assignee_id for n in again.numbers.values()} == {n.number: n.assignee_id for n in world.numbers.values()}
     assert dump_world(world)["credentials"][0]["client_secret"] == "********"
+
+
+def test_invited_pending_users_default_to_an_email_login():
+    """An `action=create` invitation is an email login (as POST /users makes it, §2.3); ssoCreate leftovers are SSO."""
+    world = load_world("cases")
+    by_email = {u.email: u for u in world.users.values()}
+    assert by_email["pending.invited@example.com"].login_types == [100]
+    assert by_email["pending.personal@example.com"].login_types == [101]
+    assert by_email["pat@contractor.example"].login_types == [101]

@@ -1,6 +1,6 @@
-"""Phone handlers called directly (World + Request, no HTTP): BEHAVIOUR.md §5, §7.
+"""Phone handlers called directly (World + Request, no HTTP): docs/ZOOM-API-FACTS.md §5, §7.
 
-Each test names the BEHAVIOUR.md section it checks. Response bodies are validated against Zoom's
+Each test names the docs/ZOOM-API-FACTS.md section it checks. Response bodies are validated against Zoom's
 raw phone spec (zoomsim/specs/phone-api.json) with the two documented 201-instead-of-200 defects.
 HTTP-level tests are in test_phone_http.py.
 """

@@ -1,5 +1,5 @@
 """Phone routes end to end: a world file, real HTTP (zoomsim.testing.running_simulator) with bearer
-auth, request validation against the raw spec and Zoom's error bodies (BEHAVIOUR.md §5, §6, §7).
+auth, request validation against the raw spec and Zoom's error bodies (docs/ZOOM-API-FACTS.md §5, §6, §7).
 
 Uses test_users_support.simulator(): the real server when zoomsim.testing exists, else the in-process
 dispatcher with the same interface. Success bodies are checked against the raw phone spec.

@@ -1,4 +1,4 @@
-"""Property: any sequence of phone writes keeps the books straight (BEHAVIOUR.md §5.3-§5.6).
+"""Property: any sequence of phone writes keeps the books straight (docs/ZOOM-API-FACTS.md §5.3-§5.6).
 
 After every call: for each plan assigned + available == subscribed and assigned never exceeds the
 seats (§5.4); no number has two assignees and the numbers the API shows per user are disjoint (§5.5);

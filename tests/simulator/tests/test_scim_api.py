@@ -1,6 +1,6 @@
 """SCIM2 Users (/scim2/Users...).
 
-Every test names the BEHAVIOUR.md section it checks; 2xx bodies are validated against Zoom's raw
+Every test names the docs/ZOOM-API-FACTS.md section it checks; 2xx bodies are validated against Zoom's raw
 SCIM2 spec (scim2-api.json). §4.4 (the filter trap) is the heart of this file.
 """
 

@@ -1,6 +1,6 @@
 """Users API v2 (list, create, get, email check, update, status, settings, managed domains).
 
-Every test names the BEHAVIOUR.md section (/work/shared/zoom-api/BEHAVIOUR.md) it checks and,
+Every test names the docs/ZOOM-API-FACTS.md section it checks and,
 for 2xx answers, validates the body against Zoom's raw spec (users-api.json / accounts-api.json).
 """
 

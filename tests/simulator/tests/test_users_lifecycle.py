@@ -1,6 +1,6 @@
 """Users API v2: removal (DELETE /users/{userId}) and the invitation lifecycle.
 
-BEHAVIOUR.md §2.9 (disassociate/delete, transfers, errors), §2.11 (pending users), §4.4 (a deleted
+docs/ZOOM-API-FACTS.md §2.9 (disassociate/delete, transfers, errors), §2.11 (pending users), §4.4 (a deleted
 or expired invitation keeps SCIM answering 400), §5.8 (phone user only after acceptance).
 """
 
@@ -16,14 +16,17 @@ def _sim():
         yield handle
 
 
-def test_delete_defaults_to_disassociate(sim):
-    """§2.9 (documented): action defaults to disassociate; 204; the user is gone (404 1001 afterwards)."""
-    resp = sim.call("DELETE", "/v2/users/worker@example.com")
-    assert resp.status_code == 204 and resp.content == b""
-    check_shape("users", "userDelete", resp)
-    assert sim.call("GET", "/v2/users/worker@example.com").json()["code"] == 1001
-    entry = sim.world.deleted_log[-1]
-    assert entry["action"] == "disassociate" and entry["email"] == "worker@example.com" and entry["via"] == "users"
+def test_delete_defaults_to_disassociate():
+    """§2.9 (documented): action defaults to disassociate; 204; the user is gone (404 1001 afterwards).
+    A user outside the managed domains (the 1107 refusal is on by default)."""
+    with simulator(world_dict(account={"associated_domains": [], "managed_domains": ["corp.example.org"]})) as sim:
+        resp = sim.call("DELETE", "/v2/users/worker@example.com")
+        assert resp.status_code == 204 and resp.content == b""
+        check_shape("users", "userDelete", resp)
+        assert sim.call("GET", "/v2/users/worker@example.com").json()["code"] == 1001
+        entry = sim.world.deleted_log[-1]
+        assert entry["action"] == "disassociate" and entry["email"] == "worker@example.com"
+        assert entry["via"] == "users"
 
 
 def test_delete_permanently(sim):
@@ -51,19 +54,29 @@ def test_disassociate_admin_refused(sim):
     assert sim.call("DELETE", "/v2/users/admin@example.com", params={"action": "delete"}).status_code == 204
 
 
-def test_disassociate_managed_domain_switch():
-    """§2.9 (documented text, reported trigger PSZoom #23): with Behaviour.managed_domain_blocks_disassociate
-    a managed-domain user cannot be disassociated (400 code 1107) but can be deleted."""
-    with simulator(world_dict(behaviour={"managed_domain_blocks_disassociate": True})) as sim:
-        resp = sim.call("DELETE", "/v2/users/worker@example.com")
-        assert resp.status_code == 400
-        assert resp.json() == {"code": 1107, "message": "You can not disassociate a user with managed domain."}
-        assert sim.call("DELETE", "/v2/users/worker@example.com", params={"action": "delete"}).status_code == 204
+@pytest.mark.parametrize("params", [None, {"action": "disassociate"}])
+def test_disassociate_managed_domain_refused_by_default(sim, params):
+    """§2.9 (documented text, reported trigger PSZoom #23): by default (Behaviour.managed_domain_blocks_disassociate)
+    a managed-domain user cannot be disassociated (400 code 1107), nothing changes, but it can be deleted."""
+    resp = sim.call("DELETE", "/v2/users/worker@example.com", params=params)
+    assert resp.status_code == 400
+    assert resp.json() == {"code": 1107, "message": "You can not disassociate a user with managed domain."}
+    assert sim.call("GET", "/v2/users/worker@example.com").status_code == 200
+    assert sim.call("DELETE", "/v2/users/worker@example.com", params={"action": "delete"}).status_code == 204
 
 
-def test_disassociate_managed_domain_allowed_by_default(sim):
-    """§2.9: the 1107 refusal is off by default (Behaviour.managed_domain_blocks_disassociate=False)."""
-    assert sim.call("DELETE", "/v2/users/alice@example.com").status_code == 204
+def test_disassociate_outside_managed_domains_allowed(sim):
+    """§2.9: the 1107 refusal concerns managed domains only; a user on another domain is disassociated."""
+    created = sim.call("POST", "/v2/users", json={"action": "custCreate", "user_info": {
+        "email": "guest@elsewhere.example.net", "type": 1}})
+    assert created.status_code == 201
+    assert sim.call("DELETE", "/v2/users/guest@elsewhere.example.net").status_code == 204
+
+
+def test_disassociate_managed_domain_switch_off():
+    """§2.9: with managed_domain_blocks_disassociate off, a managed-domain user is disassociated."""
+    with simulator(world_dict(behaviour={"managed_domain_blocks_disassociate": False})) as sim:
+        assert sim.call("DELETE", "/v2/users/alice@example.com").status_code == 204
 
 
 def test_delete_transfers_data_nothing_lost(sim):
@@ -90,7 +103,7 @@ def test_delete_without_transfer_records_loss(sim):
 def test_delete_transfer_to_self(sim):
     """§2.9 (documented): transfer target equal to the removed user -> 400 code 300."""
     resp = sim.call("DELETE", "/v2/users/alice@example.com",
-                    params={"transfer_email": "ALICE@example.com", "transfer_meeting": "true"})
+                    params={"action": "delete", "transfer_email": "ALICE@example.com", "transfer_meeting": "true"})
     assert resp.status_code == 400
     assert resp.json() == {"code": 300, "message": "The transfer-to email address cannot be the same as the "
                                                    "unlinked or deleted user's email address."}
@@ -98,7 +111,8 @@ def test_delete_transfer_to_self(sim):
 
 def test_delete_transfer_to_unknown(sim):
     """§2.9 (inferred): unknown transfer target -> 404 code 1001 naming it; nothing removed."""
-    resp = sim.call("DELETE", "/v2/users/alice@example.com", params={"transfer_email": "ghost@example.com"})
+    resp = sim.call("DELETE", "/v2/users/alice@example.com",
+                    params={"action": "delete", "transfer_email": "ghost@example.com"})
     assert resp.status_code == 404
     assert resp.json() == {"code": 1001, "message": "User does not exist: ghost@example.com."}
     assert sim.world.user_by_email("alice@example.com") is not None
@@ -120,7 +134,7 @@ def test_delete_frees_phone(sim):
     """§2.9 + §2.7: removing a phone user frees its numbers, plan seats and licence."""
     world = sim.world
     assert world.plan_assigned_count(200) == 1
-    assert sim.call("DELETE", "/v2/users/phone@example.com").status_code == 204
+    assert sim.call("DELETE", "/v2/users/phone@example.com", params={"action": "delete"}).status_code == 204
     assert "phone00000000000000000" not in world.phone_users
     assert world.plan_assigned_count(200) == 0
     number = next(n for n in world.numbers.values() if n.number == "+14155550101")
@@ -150,7 +164,8 @@ def test_pending_delete_leaves_stuck_invitation(sim, params):
 def test_disassociated_user_keeps_personal_account_switch():
     """§2.9 (documented: a disassociated user keeps a free account) + §3 case 2: with
     Behaviour.disassociate_leaves_personal_account, re-adding by ssoCreate ends pending."""
-    with simulator(world_dict(behaviour={"disassociate_leaves_personal_account": True})) as sim:
+    with simulator(world_dict(behaviour={"disassociate_leaves_personal_account": True,
+                                         "managed_domain_blocks_disassociate": False})) as sim:
         assert sim.call("DELETE", "/v2/users/worker@example.com").status_code == 204
         resp = sim.call("POST", "/v2/users", json={"action": "ssoCreate",
                                                    "user_info": {"email": "worker@example.com", "type": 1}})

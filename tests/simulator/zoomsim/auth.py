@@ -1,4 +1,4 @@
-"""Server-to-Server OAuth (BEHAVIOUR.md §1): POST /oauth/token and the bearer check of every API call."""
+"""Server-to-Server OAuth (docs/ZOOM-API-FACTS.md §1): POST /oauth/token and the bearer check of every API call."""
 
 import base64
 import binascii
@@ -78,7 +78,13 @@ def _issue(req):
     token = issue_token(world, credential)
     host = req.headers.get("host", "127.0.0.1")
     return Response(200, {"access_token": token.value, "token_type": "bearer", "expires_in": int(world.behaviour.token_lifetime),
-                          "scope": SCOPE, "api_url": "http://" + host}, content_type="application/json")
+                          "scope": granted_scope(world), "api_url": "http://" + host}, content_type="application/json")
+
+
+def granted_scope(world):
+    """The token answer's `scope` (§1.2): the app's scopes when the world restricts them."""
+    scopes = world.behaviour.app_scopes
+    return SCOPE if scopes is None else " ".join(scopes)
 
 
 def issue_token(world, credential):

@@ -56,6 +56,10 @@ class Account:
     vanity_url: str = "example.zoom.us"
     phone_enabled: bool = True
     phone_licenses: int = 1000  # seats for feature.zoom_phone; 0 -> 404 code 1102
+    # Meeting licences (§2.3, §2.7, §2.8 codes 2033/2034/3412): users of type 2 / type 1 the account may
+    # hold, pending invitees included; None = no limit.
+    paid_seats: Optional[int] = None
+    basic_seats: Optional[int] = None
 
 
 @dataclass
@@ -80,7 +84,7 @@ class User:
 
     `holder_account` is the id of the account that really holds the record: for a pending work-email
     invitation Zoom parks the user in a throw-away account with a random id until they accept
-    (BEHAVIOUR.md §4.4); `None` means this account.
+    (docs/ZOOM-API-FACTS.md §4.4); `None` means this account.
     """
 
     id: str
@@ -184,8 +188,10 @@ class PhoneUser:
 
 
 @dataclass
-class Behaviour:
-    """Switches for facts BEHAVIOUR.md marks inferred or conflicting (documented in docs/SIMULATOR.md)."""
+class Behaviour:  # pylint: disable=too-many-instance-attributes
+    """Switches for Zoom behaviours docs/ZOOM-API-FACTS.md marks inferred, reported or conflicting, and for
+    account conditions that make Zoom refuse (documented in docs/SIMULATOR.md and the endpoint documents).
+    `zoomsim.testing.PLAUSIBLE_SETTINGS` lists every plausible value of the uncertain ones."""
 
     scim_pending_status: int = 400  # users see 400 (DF-7646); staff said 404
     users_page_size_max: int = 300  # spec says 2000, pagination guide 300 (§2.4)
@@ -217,10 +223,34 @@ class Behaviour:
     # GET /users/{email} for an email held by ANOTHER Zoom account (personal or other company):
     # 1010 "User not belong to this account" as reported (§2.5, C# client comment), or 1001 like unknown.
     external_email_lookup_code: int = 1010
+    # ... and for an email Zoom has never seen: 1001 (documented) or 1010 like every email outside the
+    # account (§2.5: the 2019 report does not say which emails it concerned).
+    unknown_email_lookup_code: int = 1001
+    # page_size (SCIM: count) above an endpoint's maximum: "clamp" serves the maximum | "refuse" answers
+    # 400 code 300 (SCIM: a 400 error); not established (§2.4, §5.6, §4.3).
+    page_size_over_max: str = "clamp"
+    # GET /phone/users/{id} answers 404 once right after its first 200 (§5.8: FOLIO waits for five
+    # successful reads in a row, inferred from that).
+    phone_user_vanishes_once: bool = False
+    # --- account conditions under which Zoom refuses (tests of the modules' messages) ---
+    # Scopes of the app (classic or granular names); None = every scope. A call whose operation accepts
+    # none of them -> 400 code 4711 naming the scope (§1.4 reported, §1.5 documented scopes).
+    app_scopes: Optional[List[str]] = None
+    rest_api_disabled: bool = False  # every REST call -> 403 (§2.1 documented text)
+    # Seat limits (Account.paid_seats / basic_seats): "specific" answers 2034 (paid) / 2033 (basic);
+    # "3412" answers code 3412 with its texts (§2.3: all documented, which one comes when is not).
+    seat_limit_error: str = "specific"
+    # DELETE /users/{id} answers 429 "Too many concurrent requests..." once per user (§2.9, §6.3):
+    # "off" | "once" (user still there, a retry works) | "once_removed" (the other request removed it).
+    removal_concurrent_429: str = "off"
+    # Per-user lock after POST /users (§6.3, §7: Zoom-authored secondary source): requests on the new
+    # user (GET/PATCH/PUT/DELETE /users/{id}...) within this many seconds answer 429. 0 = off.
+    user_create_lock_seconds: float = 0.0
     # --- Users/SCIM switches (docs/simulator-users-scim.md) ---
     # DELETE /users?action=disassociate of a user whose domain the account manages -> 400 code 1107
-    # (§2.9 documented text, reported trigger PSZoom #23); off: it would break the default offboarding path.
-    managed_domain_blocks_disassociate: bool = False
+    # (§2.9 documented text, reported trigger PSZoom #23). On by default: that is what real Zoom answers
+    # for the typical corporate user, so the modules must handle it; off only to model an account without it.
+    managed_domain_blocks_disassociate: bool = True
     # A disassociated user keeps a personal Zoom account (§2.9 documented); on: the email becomes an
     # ExternalAccount(kind="personal"), so a later ssoCreate ends pending (§3 case 2).
     disassociate_leaves_personal_account: bool = False
@@ -244,12 +274,14 @@ class LogEntry:
     family: str
     write: bool
     fault: Optional[str] = None
+    detail: Optional[str] = None  # why the simulator refused the request before its handler ran
 
     def to_dict(self):
         return {
             "seq": self.seq, "time": self.time, "method": self.method, "path": self.path,
             "query": self.query, "status": self.status, "operation": self.operation,
             "label": self.label, "family": self.family, "write": self.write, "fault": self.fault,
+            "detail": self.detail,
         }
 
 
@@ -325,6 +357,9 @@ class World:
         self._seq = itertools.count(1)
         self.page_tokens: Dict[str, dict] = {}  # next_page_token -> {"offset", "key", "expires_at"}
         self.deleted_log: List[dict] = []  # one entry per removed user: what was transferred / not (users.py)
+        self.create_locks: Dict[str, float] = {}  # user id -> end of its per-user lock after POST /users
+        self.removal_refused: set = set()  # user ids whose first DELETE answered the concurrent-request 429
+        self.phone_reads: Dict[str, int] = {}  # user id -> successful GET /phone/users/{id} (vanish-once switch)
         # server-side state (zoomsim.server / ratelimit); carried over by a reset where noted there
         self.rate_limits: dict = {}  # world file `rate_limits` section (tier, overrides, ...)
         self.rate_state = None  # zoomsim.ratelimit.RateState

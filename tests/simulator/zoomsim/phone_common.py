@@ -8,7 +8,7 @@ extension's `zoomPhone*` attributes, and every user removal. The phone handlers
 
 All functions run under `world.lock` (the server holds it while a handler runs); they never lock.
 
-BEHAVIOUR.md: §2.3 (404 code 1102 without a licence), §2.7 (`zoom_phone: false` removes the user
+docs/ZOOM-API-FACTS.md: §2.3 (404 code 1102 without a licence), §2.7 (`zoom_phone: false` removes the user
 from Zoom Phone and unassigns their numbers), §5.8 (the phone user appears asynchronously; pending
 users get none until they accept; Zoom auto-assigns an extension).
 """

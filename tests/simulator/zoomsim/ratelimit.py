@@ -1,4 +1,4 @@
-"""Zoom's rate limits (BEHAVIOUR.md §6): per account, per label, per plan tier, Phone's own table.
+"""Zoom's rate limits (docs/ZOOM-API-FACTS.md §6): per account, per label, per plan tier, Phone's own table.
 
 Windows are fixed and run on the world clock: per-second limits count requests in
 `[floor(now), floor(now) + 1)`, Resource-intensive per minute, daily caps per UTC day. Because the

@@ -48,13 +48,14 @@ class Response:
 class ApiError(Exception):
     """Zoom REST error: HTTP status with body {"code": ..., "message": ..., ["errors": [...]]}."""
 
-    def __init__(self, status, code, message, errors=None, headers=None):
+    def __init__(self, status, code, message, errors=None, headers=None, log_detail=None):
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.errors = errors
         self.headers = headers or {}
+        self.log_detail = log_detail  # why, for the request log (Zoom's answer may not say)
 
     def body(self):
         body = {"code": self.code, "message": self.message}
@@ -68,10 +69,11 @@ class ScimError(Exception):
 
     URN = "urn:ietf:params:scim:api:messages:2.0:Error"
 
-    def __init__(self, status, detail):
+    def __init__(self, status, detail, log_detail=None):
         super().__init__(detail)
         self.status = status
         self.detail = detail
+        self.log_detail = log_detail  # why, for the request log
 
     def body(self):
         return {"schemas": [self.URN], "detail": self.detail, "status": self.status}

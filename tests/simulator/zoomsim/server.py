@@ -1,10 +1,12 @@
 """The HTTP side: a threaded HTTP/1.1 server and the request pipeline every call goes through.
 
 Pipeline (zoomsim.routing describes the handler contract):
-match the route -> scripted token faults -> bearer check (401 code 124) -> latency (slept outside
-any lock, so concurrent requests overlap) -> faults before the handler (429/5xx/drop/slow) -> rate
-limits -> JSON and OpenAPI validation -> handler under `world.lock` -> Zoom's error bodies -> the
-`lost_response` fault (the write lands, the answer is lost) -> request log.
+match the route -> scripted token faults -> bearer check (401 code 124) -> account conditions (REST
+API disabled: 403; missing scope: 400 code 4711) -> latency (slept outside any lock, so concurrent
+requests overlap) -> faults before the handler (429/5xx/drop/slow) -> rate limits -> JSON check,
+page-size rule and OpenAPI validation -> handler under `world.lock` -> Zoom's error bodies -> the
+`lost_response` fault (the write lands, the answer is lost) -> request log (with the reason of a
+refusal that happened before the handler, `detail`).
 Control routes under /_sim/ skip all of that and are not logged.
 """
 
@@ -30,6 +32,10 @@ LOG_MAX = 200000  # entries kept in the request log; the oldest half goes when i
 JSON_TYPE = "application/json;charset=UTF-8"
 SCIM_TYPE = "application/scim+json;charset=UTF-8"
 UNKNOWN_ROUTE = "This API endpoint is not recognized."
+# docs/ZOOM-API-FACTS.md §2.1 (documented text, HTTP 403; the body code is not published: 403 inferred)
+REST_API_DENIED = "Access to the Zoom REST API has been denied for this account. Contact Zoom Support for details."
+# §1.4: code 4711 and this wording as users report it; the scope list in brackets names what is missing
+MISSING_SCOPE = "Invalid access token, does not contain scopes:[{scopes}]."
 FAULT_STATUS = {"http_500": 500, "http_502": 502, "http_503": 503}
 FAULT_BODIES = {  # what a gateway answers; not Zoom JSON on purpose for 502/503 (inferred)
     500: (JSON_TYPE, b'{"code":500,"message":"Internal Server Error."}'),
@@ -87,8 +93,10 @@ def process(sim, method, raw_path, headers, body):
     try:
         outcome = state.run()
     except ApiError as exc:
+        state.detail = state.detail or exc.log_detail
         outcome = _api_error(exc)
     except ScimError as exc:
+        state.detail = state.detail or exc.log_detail
         outcome = _scim_error(exc)
     if state.fault == "lost_response":  # whatever happened, the answer never arrives
         outcome.drop = True
@@ -103,6 +111,7 @@ class _Call:
         self.world, self.route, self.req, self.query_string = world, route, req, query_string
         self.unmatched_reason = unmatched_reason  # 'method' when only the method is wrong
         self.fault = None
+        self.detail = None  # why the request was refused before its handler ran (request log)
 
     def run(self):
         world, route, req = self.world, self.route, self.req
@@ -115,6 +124,7 @@ class _Call:
         if route.auth:
             with world.lock:
                 req.account_id = auth.authenticate(world, req.headers).account_id
+            _check_account_conditions(world, route)
         _sleep_latency(world)
         early = self._early_fault()
         if early is not None:
@@ -125,6 +135,7 @@ class _Call:
         if verdict.rejected:
             return _json(429, {"code": 429, "message": verdict.message}, verdict.headers)
         validation.check_json_body(route, req)
+        validation.apply_page_size_rule(route, req, world.behaviour)
         if world.behaviour.validate_requests:
             validation.validate_request(route, req, strict=world.behaviour.reject_unknown_fields)
         outcome = self._handle()
@@ -171,7 +182,8 @@ class _Call:
                              query=self.query_string, status=outcome.status if not outcome.drop or self.fault == "lost_response" else 0,
                              operation=route.operation if route else "", label=route.label if route else "none",
                              family=route.family if route else _family_of(self.req.path),
-                             write=route.write if route else self.req.method != "GET", fault=self.fault)
+                             write=route.write if route else self.req.method != "GET", fault=self.fault,
+                             detail=self.detail)
             world.log.append(entry)
             if len(world.log) > LOG_MAX:
                 del world.log[:LOG_MAX // 2]
@@ -208,6 +220,38 @@ def _unknown(world, req, why):
     if req.path.startswith("/scim2/"):
         raise ScimError(status, "The requested resource was not found.")  # text inferred
     raise ApiError(status, 2300, UNKNOWN_ROUTE)
+
+
+def _check_account_conditions(world, route):
+    """REST API disabled for the account (403) and scopes the app lacks (400 code 4711), before anything else."""
+    behaviour = world.behaviour
+    if behaviour.rest_api_disabled:
+        reason = "Behaviour.rest_api_disabled"
+        if route.family == "scim":
+            raise ScimError(403, REST_API_DENIED, log_detail=reason)
+        raise ApiError(403, 403, REST_API_DENIED, log_detail=reason)
+    if behaviour.app_scopes is None or not route.spec:
+        return
+    accepted, granular = validation.operation_scopes(route.spec, route.operation)
+    granted = set(behaviour.app_scopes)
+    if not accepted or granted.intersection(accepted):
+        return
+    named = missing_scopes(accepted, granular, granted)
+    raise ApiError(400, 4711, MISSING_SCOPE.format(scopes=",".join(named)),
+                   log_detail="app scopes %s lack any of %s" % (sorted(granted), list(accepted)))
+
+
+def missing_scopes(accepted, granular, granted):
+    """The scope(s) a 4711 answer names: the admin-level granular scope (as users report it, §1.4), or the
+    classic admin scope when the app has only classic scopes (inferred)."""
+    classic_app = bool(granted) and all(scope.count(":") < 3 for scope in granted if scope != "scim2:admin")
+    if classic_app:
+        classic = [s for s in accepted if s not in granular and s.endswith(":admin")] or \
+                  [s for s in accepted if s not in granular]
+        if classic:
+            return classic[:1]
+    admin = [s for s in granular if s.endswith((":admin", ":master"))]
+    return admin or list(granular) or list(accepted[:1])
 
 
 def _expire_invitations(world):

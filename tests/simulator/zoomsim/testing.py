@@ -2,7 +2,7 @@
 
 Stable contract (module and integration tests rely on it):
 
-    from zoomsim.testing import running_simulator
+    from zoomsim.testing import running_simulator, world_with, PLAUSIBLE_SETTINGS, plausible_variants
     with running_simulator("cases") as sim:          # path, packaged name, YAML text, dict or World
         sim.url, sim.world, sim.token(), sim.call("GET", "/v2/users/ann@example.com")
         seq = sim.mark(); ...; assert sim.writes_since(seq) == []
@@ -11,6 +11,10 @@ Stable contract (module and integration tests rely on it):
         ...
     @pytest.mark.zoomsim_world("demo")                # choose the world; default: packaged "cases"
     def test_y(zoomsim): ...
+
+`PLAUSIBLE_SETTINGS` ({switch: [default, other plausible values...]}) lists every setting of the
+behaviours Zoom has not established; `world_with(world, account=None, **switches)` builds a world dict
+with overrides; `FAULT_CONDITIONS` lists the account conditions under which Zoom refuses.
 
 `zoomsim_module` is the same fixture with module scope (reset it yourself between tests);
 `simulator` is an alias of `zoomsim`. Indirect parametrisation picks the world too:
@@ -36,6 +40,76 @@ except ImportError:  # pragma: no cover - running_simulator works without pytest
 DEFAULT_WORLD = "cases"
 FIXTURE_NAMES = frozenset(("zoomsim", "simulator", "zoomsim_module"))
 _PRELOADED = []  # [True] once preload() ran in this process
+
+# Every plausible value of each Behaviour switch whose Zoom behaviour is not established (inferred,
+# reported once, or conflicting sources); the FIRST value is the default. The modules must work under
+# each of them: a switch matrix runs them one at a time (`plausible_variants()`). Facts and sources:
+# docs/ZOOM-API-FACTS.md; what each switch does: docs/SIMULATOR.md and the endpoint documents.
+PLAUSIBLE_SETTINGS = {
+    "external_email_lookup_code": [1010, 1001],  # §2.5 email held by another Zoom account
+    "unknown_email_lookup_code": [1001, 1010],  # §2.5 email Zoom never saw (1010: for every email outside)
+    "managed_domain_blocks_disassociate": [True, False],  # §2.9 code 1107
+    "disassociate_leaves_personal_account": [False, True],  # §2.9, §3 case 2
+    "duplicate_email_message": ["User already in the account: {email}", 'Email "{email}" has already been used.'],
+    "user_status_success_code": [204, 200],  # §2.8
+    "empty_success_without_content_type": [True, False],  # §2.1
+    "users_page_size_max": [300, 2000],  # §2.4
+    "page_size_over_max": ["clamp", "refuse"],  # §2.4, §4.3, §5.6
+    "user_create_lock_seconds": [0.0, 1.0],  # §6.3, §7 per-user lock after POST /users
+    "token_invalidates_previous": [False, True],  # §1.2
+    "ratelimit_reset_format": ["seconds", "epoch"],  # §6.3
+    "qps_retry_after": [False, True],  # §6.3
+    "scim_pending_status": [400, 404],  # §4.4
+    "scim_create_on_stuck_email": ["conflict", "allow"],  # §4.4
+    "scim_delete_action": ["disassociate", "delete"],  # §4.6
+    "phone_provisioning_delay": [3.0, 0.0],  # §5.8
+    "phone_list_duplicates": [True, False],  # §5.6
+    "phone_user_vanishes_once": [False, True],  # §5.8
+    "phone_invalid_plan_error": ["unknown_plan", "invalid_field"],  # §5.4, §5.7
+    "phone_plan_already_assigned": ["error", "ignore"],  # §5.4
+    "phone_move_site_keeps_numbers": [True, False],  # §5.3
+}
+
+# Account conditions under which Zoom refuses; the modules must stop with one clear message naming the
+# fix (issue #10 item 4). Values listed are the refusing ones; account seats come through
+# world_with(account={"paid_seats": 0}) and choose their code with `seat_limit_error`.
+FAULT_CONDITIONS = {
+    "app_scopes": [[]],  # §1.4/§1.5: every call -> 400 code 4711 naming the scope
+    "rest_api_disabled": [True],  # §2.1: every call -> 403
+    "removal_concurrent_429": ["once", "once_removed"],  # §2.9, §6.3: DELETE /users/{id} -> 429 once
+    "seat_limit_error": ["specific", "3412"],  # §2.3: with account paid_seats/basic_seats used up
+}
+
+
+def plausible_variants(names=None):
+    """[(switch, value)] for every NON-default plausible value (of `names`, default: every switch)."""
+    wanted = PLAUSIBLE_SETTINGS if names is None else {n: PLAUSIBLE_SETTINGS[n] for n in names}
+    return [(name, value) for name, values in wanted.items() for value in values[1:]]
+
+
+def world_with(base_world=None, account=None, **behaviour_overrides):
+    """A new world dict: `base_world` (path, packaged name, YAML text or dict; default 'cases') with
+    `behaviour:` switches and `account:` fields overridden. Unknown names raise TypeError.
+
+        with running_simulator(world_with("cases", phone_list_duplicates=False)) as sim: ...
+        world_with(core, account={"paid_seats": 0}, seat_limit_error="3412")
+    """
+    import dataclasses  # pylint: disable=import-outside-toplevel
+
+    from zoomsim.model import Account, Behaviour  # pylint: disable=import-outside-toplevel
+    from zoomsim.world import read_source  # pylint: disable=import-outside-toplevel
+
+    data = read_source(DEFAULT_WORLD if base_world is None else base_world)
+    for section, values, model in (("behaviour", behaviour_overrides, Behaviour), ("account", account or {}, Account)):
+        known = {f.name for f in dataclasses.fields(model)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise TypeError("unknown %s field(s): %s" % (section, ", ".join(unknown)))
+        if values:
+            merged = dict(data.get(section) or {})
+            merged.update(values)
+            data[section] = merged
+    return data
 
 
 class SimHandle:

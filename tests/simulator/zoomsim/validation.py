@@ -6,7 +6,7 @@ tokens itself) and cut down to one small spec per served operation: openapi-core
 path to match, which keeps validation at about a millisecond per request.
 
 A request Zoom's spec rejects gets Zoom's answer: HTTP 400 code 300 `Validation Failed.` with
-`errors: [{"field": "user_info.email", "message": "Invalid field."}]` (BEHAVIOUR.md §2.1, DF-8165); a
+`errors: [{"field": "user_info.email", "message": "Invalid field."}]` (docs/ZOOM-API-FACTS.md §2.1, DF-8165); a
 body that is not JSON gets code 300 `Request Body should be a valid JSON object.` (D-ERR). SCIM2
 answers its own error body with status 400 (§4.1, §4.5 texts).
 """
@@ -38,41 +38,41 @@ KNOWN_SPEC_DEFECTS = [
     {"spec": "phone", "method": "post", "path": "/phone/users/{userId}/calling_plans", "fix": "rename_status",
      "args": {"old": "200", "new": "201"},
      "what": "assignCallingPlan really answers 201, the spec says 200",
-     "source": "BEHAVIOUR.md §5.1, §5.4 (reported: folio-sec patchSpec.js); openapi/SOURCE.md"},
+     "source": "docs/ZOOM-API-FACTS.md §5.1, §5.4 (reported: folio-sec patchSpec.js)"},
     {"spec": "phone", "method": "post", "path": "/phone/users/{userId}/phone_numbers", "fix": "rename_status",
      "args": {"old": "200", "new": "201"},
      "what": "assignPhoneNumber really answers 201, the spec says 200",
-     "source": "BEHAVIOUR.md §5.1, §5.5 (reported: folio-sec patchSpec.js); openapi/SOURCE.md"},
+     "source": "docs/ZOOM-API-FACTS.md §5.1, §5.5 (reported: folio-sec patchSpec.js)"},
     {"spec": "phone", "method": "get", "path": "/phone/users/{userId}", "fix": "add_response_property",
      "args": {"status": "200", "at": ["calling_plans", "items"], "name": "name", "schema": {"type": "string"}},
      "what": "calling_plans[].name is returned but missing from the spec",
-     "source": "BEHAVIOUR.md §5.2 (reported: folio-sec patchSpec.js); openapi/SOURCE.md"},
+     "source": "docs/ZOOM-API-FACTS.md §5.2 (reported: folio-sec patchSpec.js)"},
     {"spec": "phone", "method": "get", "path": "/phone/sites", "fix": "add_response_property",
      "args": {"status": "200", "at": ["sites", "items"], "name": "level", "schema": {"type": "string"}},
      "what": "sites[].level is returned but missing from the spec",
-     "source": "openapi/SOURCE.md (folio-sec patchSpec.js)"},
+     "source": "docs/ZOOM-API-FACTS.md §0 (PATCH: folio-sec patchSpec.js)"},
     {"spec": "users", "method": "put", "path": "/users/{userId}/status", "fix": "copy_status",
      "args": {"old": "200", "new": "204"},
      "what": "userStatus: spec says 200 without body; 204 is what the other user writes answer (switch user_status_success_code)",
-     "source": "BEHAVIOUR.md §2.8, §8 (not established)"},
+     "source": "docs/ZOOM-API-FACTS.md §2.8, §8 (not established)"},
     {"spec": "users", "method": "patch", "path": "/users/{userId}/settings", "fix": "copy_status",
      "args": {"old": "204", "new": "200"},
      "what": "userSettingsUpdate: key 204 but the text says 200; accept both",
-     "source": "BEHAVIOUR.md §2.10"},
+     "source": "docs/ZOOM-API-FACTS.md §2.10"},
     {"spec": "users", "method": "patch", "path": "/users/{userId}", "fix": "replace_request_property",
      "args": {"name": "pmi", "schema": {"type": "integer", "minimum": 1000000000, "maximum": 9999999999}},
      "what": "pmi is an integer constrained with string-length keywords",
-     "source": "openapi/SOURCE.md (folio-sec patchSpec.js)"},
+     "source": "docs/ZOOM-API-FACTS.md §0 (PATCH: folio-sec patchSpec.js)"},
     {"spec": "scim2", "method": "*", "path": "*", "fix": "scim_media_type",
      "args": {},
      "what": "SCIM2 bodies are declared application/json only; IdPs send application/scim+json and Zoom very likely "
              "accepts it; answers are SCIM documents (application/scim+json)",
-     "source": "BEHAVIOUR.md §4.1 (inferred)"},
+     "source": "docs/ZOOM-API-FACTS.md §4.1 (inferred)"},
     {"spec": "users", "method": "patch", "path": "/users/{userId}/settings", "fix": "one_of_as_any_of",
      "args": {},
      "what": "the body is a oneOf of three branches without required fields, so every body matches several and "
              "oneOf refuses all of them; Zoom picks the branch by the `option` query parameter",
-     "source": "the raw spec itself (users-api.json userSettingsUpdate); BEHAVIOUR.md §2.10 (PSZoom sends {feature: {zoom_phone: true}})"},
+     "source": "the raw spec itself (users-api.json userSettingsUpdate); docs/ZOOM-API-FACTS.md §2.10 (PSZoom sends {feature: {zoom_phone: true}})"},
     {"spec": "users", "method": "get", "path": "/users/{userId}/settings", "fix": "one_of_as_any_of",
      "args": {"status": "200"},
      "what": "same oneOf defect on the answer: four branches without required fields, every body matches several",
@@ -80,7 +80,7 @@ KNOWN_SPEC_DEFECTS = [
     {"spec": "users", "method": "post", "path": "/users", "fix": "add_request_format",
      "args": {"at": ["user_info", "email"], "format": "email"},
      "what": "user_info.email has no format in the spec, but Zoom rejects malformed emails with 300 Validation Failed",
-     "source": "BEHAVIOUR.md §2.1, §2.3, §7 (reported: DF-8165)"},
+     "source": "docs/ZOOM-API-FACTS.md §2.1, §2.3, §7 (reported: DF-8165)"},
 ]
 
 
@@ -92,7 +92,7 @@ def _operation(spec, entry):
 # Zoom's own texts for some parameter errors (documented per operation), used instead of the generic
 # "Validation Failed." when that parameter is the only problem.
 PARAMETER_ERRORS = {
-    ("userEmail", "email"): (300, "Email is required."),  # BEHAVIOUR.md §2.6 (documented, D-USERS)
+    ("userEmail", "email"): (300, "Email is required."),  # docs/ZOOM-API-FACTS.md §2.6 (documented, D-USERS)
 }
 
 
@@ -279,14 +279,20 @@ class _Param:
         return None
 
     def errors(self, req, path_params):
+        """[(name, reason)] of this parameter's problems ([] when it is fine)."""
         raw = self.value(req, path_params)
         if raw is None:
-            return [self.name] if self.required else []
+            return [(self.name, "required %s parameter missing" % self.location)] if self.required else []
         try:
             value = _cast(self.schema, raw)
         except ValueError:
-            return [self.name]
-        return [self.name] if next(self.validator.iter_errors(value), None) is not None else []
+            return [(self.name, "%r is not of type %s" % (raw, self.schema.get("type")))]
+        problem = next(self.validator.iter_errors(value), None)
+        return [(self.name, problem.message)] if problem is not None else []
+
+    @property
+    def maximum(self):
+        return self.schema.get("maximum")
 
 
 def _cast(schema, raw):
@@ -330,13 +336,13 @@ class _Operation:
             self.body_validators[media] = OAS30WriteValidator(schema, format_checker=oas30_format_checker)
 
     def errors(self, req):
-        """(fields, body_problem): names of bad fields, and 'missing'/'media' for body-level problems."""
+        """(fields, body_problem): [(field, reason)] of bad fields, and 'missing'/'media' for body-level problems."""
         path_params = spec_path_params(self.name, self.spec_path, req.path)
         fields = []
         for param in self.params:
             fields.extend(param.errors(req, path_params))
         if self.strict:
-            fields.extend(k for k in req.query if k not in self.query_names)
+            fields.extend((k, "unknown query parameter") for k in req.query if k not in self.query_names)
         problem = None
         if self.body_declared:
             problem = self._body_errors(req, fields)
@@ -379,6 +385,7 @@ def preload(routes=(), strict=False):
     """
     for name in SPEC_FILES:
         operation_index(name)
+        operation_scopes(name, "")
     for item in routes:
         if item.spec:
             _operation_for(item.spec, item.operation, strict)
@@ -423,17 +430,103 @@ def validate_request(route, req, strict=False):
     if compiled is None:
         return  # not an operation of that spec: test_core_validation lists such routes
     check_json_body(route, req)
-    fields, problem = compiled.errors(req)
-    if problem is None and not fields:
+    found, problem = compiled.errors(req)
+    if problem is None and not found:
         return
+    fields = [name for name, _reason in found]
+    reason = _log_reason(found, problem)
     if route.family == "scim":
-        raise ScimError(400, _scim_detail(fields, problem))
+        raise ScimError(400, _scim_detail(fields, problem), log_detail=reason)
     if problem is not None:
-        raise ApiError(400, 300, JSON_BODY_MESSAGE)
+        raise ApiError(400, 300, JSON_BODY_MESSAGE, log_detail=reason)
     if len(set(fields)) == 1 and (route.operation, fields[0]) in PARAMETER_ERRORS:
         code, message = PARAMETER_ERRORS[(route.operation, fields[0])]
-        raise ApiError(400, code, message)
-    raise ApiError(400, 300, "Validation Failed.", errors=_zoom_errors(fields))
+        raise ApiError(400, code, message, log_detail=reason)
+    raise ApiError(400, 300, "Validation Failed.", errors=_zoom_errors(fields), log_detail=reason)
+
+
+BODY_PROBLEMS = {"missing": "request body required by the spec is missing",
+                 "media": "Content-Type not accepted by the spec"}
+
+
+def _log_reason(found, problem):
+    """One line for the request log: why the request breaks the spec (Zoom's answer only names fields)."""
+    parts = ["%s: %s" % (name or "(body)", reason) for name, reason in found]
+    if problem is not None:
+        parts.insert(0, BODY_PROBLEMS.get(problem, problem))
+    return "spec check failed: " + "; ".join(parts)
+
+
+def page_size_limit(route, behaviour):
+    """(parameter name, maximum) of the route's page-size parameter (page_size, SCIM count), or None.
+
+    The maximum is the spec's, except GET /users where `Behaviour.users_page_size_max` decides
+    (docs/ZOOM-API-FACTS.md §2.4: 2000 in the spec, 300 in the pagination guide).
+    """
+    if not route.spec:
+        return None
+    compiled = _operation_for(route.spec, route.operation, False)
+    if compiled is None:
+        return None
+    for param in compiled.params:
+        if param.location == "query" and param.name in ("page_size", "count") and param.maximum is not None:
+            maximum = int(param.maximum)
+            if route.operation == "users":
+                maximum = int(behaviour.users_page_size_max)
+            return param.name, maximum
+    return None
+
+
+def apply_page_size_rule(route, req, behaviour):
+    """page_size above the maximum: served as the maximum ("clamp") or refused like Zoom refuses a bad
+    parameter ("refuse"), per `Behaviour.page_size_over_max` (not established: §2.4, §4.3, §5.6)."""
+    limit = page_size_limit(route, behaviour)
+    if limit is None:
+        return
+    name, maximum = limit
+    values = req.query.get(name)
+    try:
+        value = int(values[0]) if values else None
+    except ValueError:
+        return  # not a number: the spec check answers it
+    if value is None or value <= maximum:
+        return
+    reason = "%s %d is above the maximum %d" % (name, value, maximum)
+    if behaviour.page_size_over_max == "refuse":
+        if route.family == "scim":
+            raise ScimError(400, 'The "%s" of the request is invalid.' % name, log_detail=reason)
+        raise ApiError(400, 300, "Validation Failed.", errors=_zoom_errors([name]), log_detail=reason)
+    req.query[name] = [str(maximum)]
+
+
+# ---- scopes ------------------------------------------------------------------------------------
+_SCOPES = {}  # spec name -> {operationId: (accepted scopes, granular scopes)}
+_GRANULAR = re.compile(r"\*\*\[Granular Scopes\]\([^)]*\):\*\*\s*((?:`[^`]+`\s*,?\s*)+)")
+
+
+def operation_scopes(name, operation_id):
+    """(accepted, granular) scopes of an operation from Zoom's raw spec (docs/ZOOM-API-FACTS.md §1.5).
+
+    `accepted`: every scope the spec's `security` lists (classic and granular; any one is enough);
+    `granular`: the ones its description lists as granular scopes. ((), ()) when the spec has none.
+    """
+    with _LOCK:
+        table = _SCOPES.get(name)
+    if table is None:
+        spec = read_raw_spec(name)
+        table = {}
+        for item in spec["paths"].values():
+            for method in METHODS:
+                op = item.get(method)
+                if not op or "operationId" not in op:
+                    continue
+                accepted = [scope for entry in op.get("security") or [] for scopes in entry.values() for scope in scopes]
+                found = _GRANULAR.search(op.get("description") or "")
+                granular = re.findall(r"`([^`]+)`", found.group(1)) if found else []
+                table[op["operationId"]] = (tuple(accepted), tuple(granular))
+        with _LOCK:
+            _SCOPES[name] = table
+    return table.get(operation_id, ((), ()))
 
 
 def _zoom_errors(fields):
@@ -446,20 +539,20 @@ def _zoom_errors(fields):
 
 
 def _schema_fields(errors):
-    """Dotted field names (user_info.email) of jsonschema errors."""
-    names = []
+    """[(dotted field name like user_info.email, reason)] of jsonschema errors."""
+    found = []
     for error in errors:
         for leaf in _leaves(error):
             prefix = ".".join(str(p) for p in leaf.absolute_path)
             if leaf.validator == "required":
                 missing = [n for n in leaf.validator_value if not isinstance(leaf.instance, dict) or n not in leaf.instance]
-                names.extend(_join(prefix, n) for n in missing)
+                found.extend((_join(prefix, n), "required field missing") for n in missing)
             elif leaf.validator == "additionalProperties" and isinstance(leaf.instance, dict):
                 known = set(leaf.schema.get("properties", {}))
-                names.extend(_join(prefix, n) for n in leaf.instance if n not in known)
+                found.extend((_join(prefix, n), "field not defined by the spec") for n in leaf.instance if n not in known)
             else:
-                names.append(prefix)
-    return names
+                found.append((prefix, leaf.message))
+    return found
 
 
 def _leaves(error):

@@ -332,7 +332,9 @@ def _role_id(where, item):
 def _login_types(where, item):
     if "login_types" in item:
         return [int(x) for x in _list(where + ".login_types", item["login_types"])]
-    login = item.get("login", "sso")
+    # an `action=create` invitation (pending_reason invited, the default) is an email login, as POST /users makes it
+    invited = item.get("status") == "pending" and item.get("pending_reason", "invited") == "invited"
+    login = item.get("login", "email" if invited else "sso")
     names = login if isinstance(login, list) else [login]
     try:
         return [LOGIN_TYPES[str(n)] for n in names]

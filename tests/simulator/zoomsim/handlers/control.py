@@ -3,6 +3,7 @@ kill tokens, change faults/latency/behaviour. No token needed; never logged, rat
 Secrets never appear in any answer (credentials are dumped with the secret masked).
 """
 
+import copy
 import dataclasses
 
 import yaml
@@ -12,7 +13,7 @@ from zoomsim.faults import FaultPlan, FaultPlanError
 from zoomsim.handlers import users as users_handlers
 from zoomsim.model import Behaviour
 from zoomsim.routing import ApiError, Response, route
-from zoomsim.world import PLANS, RATE_KEYS, WorldError, describe, dump_world, iso, load_world
+from zoomsim.world import MASK, PLANS, RATE_KEYS, WorldError, describe, dump_world, iso, load_world
 
 
 def sim_route(method, template):
@@ -78,8 +79,12 @@ def load(req):
 
 @sim_route("GET", "/_sim/world")
 def initial(req):
-    """The world file the current world was built from."""
-    return _ok(req.world.source or {})
+    """The world file the current world was built from, client secrets masked."""
+    source = copy.deepcopy(req.world.source or {})
+    for credential in source.get("credentials") or []:
+        if isinstance(credential, dict) and "client_secret" in credential:
+            credential["client_secret"] = MASK
+    return _ok(source)
 
 
 @sim_route("GET", "/_sim/state")

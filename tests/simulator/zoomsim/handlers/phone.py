@@ -1,6 +1,6 @@
-"""Routes: Zoom Phone user setup (BEHAVIOUR.md §5; labels §6.2; pagination §7).
+"""Routes: Zoom Phone user setup (docs/ZOOM-API-FACTS.md §5; labels §6.2; pagination §7).
 
-Every behaviour here is listed in docs/simulator-phone.md with its BEHAVIOUR.md section, its mark
+Every behaviour here is listed in docs/simulator-phone.md with its docs/ZOOM-API-FACTS.md section, its mark
 (documented / reported / inferred) and, for inferred ones, the `Behaviour` switch that changes it.
 Handlers run under `world.lock` (taken by the server); they never lock themselves.
 """
@@ -359,6 +359,13 @@ def list_phone_users(req):
 def get_phone_user(req):
     user, phone = _ready_phone(req, USER_MISSING)
     world = req.world
+    if world.behaviour.phone_user_vanishes_once:
+        # §5.8 (inferred): the second read after the phone user appeared answers 404 once
+        reads = world.phone_reads.get(user.id, 0) + 1
+        world.phone_reads[user.id] = reads
+        if reads == 2:
+            raise ApiError(404, 1001, USER_MISSING.format(userId=req.path_params["userId"]),
+                           log_detail="phone_user_vanishes_once")
     body = {
         "id": user.id,
         "phone_user_id": phone.phone_user_id,

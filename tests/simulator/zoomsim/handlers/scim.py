@@ -1,6 +1,6 @@
 """Routes: SCIM2 Users (/scim2/Users...), no /v2 prefix.
 
-Behaviour follows /work/shared/zoom-api/BEHAVIOUR.md §4 (SCIM2; §4.4 is the central trap: a
+Behaviour follows docs/ZOOM-API-FACTS.md §4 (SCIM2; §4.4 is the central trap: a
 pending invitee, or an email whose invitation expired or was deleted, answers
 `filter=userName eq {email}` with 400 "not exist or not belong", while an unknown email answers an
 empty list), §7 (List omits fields Get returns; '+' in a query string) and Zoom's raw SCIM2 spec for

@@ -1,6 +1,6 @@
 """Routes: Users API v2 (/v2/users...) and Accounts managed domains.
 
-Behaviour follows /work/shared/zoom-api/BEHAVIOUR.md §2 (Users API), §3 (ssoCreate -> pending),
+Behaviour follows docs/ZOOM-API-FACTS.md §2 (Users API), §3 (ssoCreate -> pending),
 §4.4 (pending invitees live in a throw-away account; deleted/expired invitations stay "stuck"),
 §7 (pagination, '+' in paths) and Zoom's raw Users/Accounts specs for shapes and error texts.
 Each behaviour, its section and its mark (documented / reported / inferred) is listed in
@@ -45,6 +45,55 @@ MSG_PENDING_DELETE_ACTION = "Invalid parameter: action."  # inferred text (PSZoo
 MSG_PENDING_SETTINGS = "You can not access settings of users that are still in pending state."  # reported (§2.10)
 MSG_ACCOUNT_NOT_FOUND = "Account does not exist: {account_id}"
 MSG_ONLY_PAID = "Only available for Paid or ZMP account: {account_id}."
+# §2.9 / §6.3 documented: a second removal of the same user while one runs; the only published text of
+# Zoom's per-user lock, also used for the lock after POST /users (inferred)
+MSG_CONCURRENT = "Too many concurrent requests. A request to disassociate this user has already been made."
+
+# Seat limits (§2.3, §2.7, §2.8 documented texts; Zoom's placeholders {0}/{1}/$maxAllowedNumber filled in).
+# Keyed by (operation, seat kind, Behaviour.seat_limit_error): (code, text).
+SEAT_ERRORS = {
+    ("create", "paid", "specific"): (2034, "Your request to add a new {type} user could not be approved at this time "
+                                           "because your account has reached the permitted maximum number of {max} "
+                                           "users. Please purchase additional licenses or contact the Zoom support "
+                                           "team to provision additional users in your account."),
+    ("create", "basic", "specific"): (2033, "Your request to add a basic user wasn't approved because you've already "
+                                            "reached the maximum basic user limit allowed in your account. For "
+                                            "additional help regarding this issue, contact the Zoom Customer Support "
+                                            "team."),
+    ("create", "paid", "3412"): (3412, 'Your request to add a new "{type}" user couldn\'t be approved at this time '
+                                       'because your account has reached the permitted maximum number of "{max}" '
+                                       'paying users. Please purchase additional licenses or contact the Zoom support '
+                                       'team to provision additional users in your account.'),
+    ("create", "basic", "3412"): (3412, "Your request to add a basic user couldn't be approved at this time because "
+                                        "your account has reached the permitted maximum number of {max} basic users. "
+                                        "Please remove existing basic user(s) from your Users list or the Pending Users "
+                                        "list before attempting to add another user."),
+    ("update", "paid", "specific"): (2034, 'Your request to convert this user\'s plan type to "{type}" wasn\'t '
+                                           'approved because your account has reached the permitted maximum number of '
+                                           '"{max}" users. Purchase additional licenses or contact the Zoom support team '
+                                           'to provision additional users in your account.'),
+    ("update", "basic", "specific"): (2033, 'Your request to convert the user type to "Basic" was not approved because '
+                                            'you have already reached the maximum basic user limit allowed in your '
+                                            'account. For additional help regarding this issue, contact the Zoom '
+                                            'Customer Support team.'),
+    ("update", "paid", "3412"): (3412, 'Your request to convert the user type of a "Basic" user to a "{type}" user was '
+                                       'not approved at this time because your account has reached the permitted '
+                                       'maximum number of "{max}" paying users.'),
+    ("update", "basic", "3412"): (3412, 'Your request to convert the user type of this "{old_type}" user to a "Basic" '
+                                        'user was not approved at this time because your account has reached the '
+                                        'permitted maximum number of "{max}" Basic users. Remove existing basic '
+                                        'user(s) from your "Users" list or the "Pending Users" list before attempting '
+                                        'to convert a user to a Basic user.'),
+    ("activate", "basic", "specific"): (2033, 'Your request to activate the "Basic" user was not approved because you '
+                                              'have already reached the maximum "Basic" user limit allowed in your '
+                                              'account. For additional help regarding this issue, contact the Zoom '
+                                              'Customer Support team.'),
+    ("activate", "basic", "3412"): (3412, 'Your request to activate the user was not approved at this time because '
+                                          'your account has reached the permitted maximum number of {max} "Basic" '
+                                          'users. Remove the existing "Basic" user(s) from your "Users" list or the '
+                                          '"Pending Users" list before attempting to activate this user.'),
+}
+TYPE_NAMES = {1: "Basic", 2: "Licensed", 4: "Unassigned", 99: "None"}
 
 TRANSFER_KINDS = ("meeting", "webinar", "recording", "whiteboard", "clipfiles", "notes", "visitors", "docs")
 # transfer_* flag -> the User counter it moves (the model only counts these four kinds)
@@ -121,22 +170,57 @@ def parse_json_body(req):
 def resolve_user(world, user_id):
     """Find a user by id or email (case-insensitive; '+' is literal in paths, §7).
 
-    Expired invitation -> 400 code 1120; email held by another Zoom account -> 400 code 1010 (or
-    404 1001, `Behaviour.external_email_lookup_code`); unknown or deleted invitation -> 404 code 1001
-    (BEHAVIOUR.md §2.5, §2.9, §2.11).
+    Expired invitation -> 400 code 1120; email held by another Zoom account -> 400 code 1010 or 404
+    code 1001 (`Behaviour.external_email_lookup_code`); any other email outside the account (unknown,
+    deleted invitation) -> 404 code 1001 or 400 code 1010 (`Behaviour.unknown_email_lookup_code`);
+    unknown id -> 404 code 1001 (docs/ZOOM-API-FACTS.md §2.5, §2.9, §2.11). A user inside its
+    per-user lock after POST /users -> 429 (`Behaviour.user_create_lock_seconds`, §6.3).
     """
     world.expire_invitations()
     user = world.user_by_id_or_email(user_id)
     if user is not None:
+        check_create_lock(world, user)
         return user
     if "@" in (user_id or ""):
         key = user_id.casefold()
         dead = world.dead_invitations.get(key)
         if dead is not None and dead.state == "expired":
             raise ApiError(400, 1120, MSG_INVITE_EXPIRED)
-        if dead is None and key in world.external_accounts and world.behaviour.external_email_lookup_code == 1010:
+        external = dead is None and key in world.external_accounts
+        code = world.behaviour.external_email_lookup_code if external else world.behaviour.unknown_email_lookup_code
+        if int(code) == 1010:
             raise ApiError(400, 1010, MSG_NOT_BELONG)
     raise not_found(user_id)
+
+
+def check_create_lock(world, user):
+    """429 while `user` is inside the per-user lock that follows its POST /users (§6.3, §7)."""
+    until = world.create_locks.get(user.id)
+    if until is None:
+        return
+    if world.clock.now() < until:
+        raise ApiError(429, 429, MSG_CONCURRENT, log_detail="per-user lock after POST /users (user_create_lock_seconds)")
+    del world.create_locks[user.id]
+
+
+def check_seats(world, operation, user_type, old_type=None):
+    """Seat limits (Account.paid_seats / basic_seats): raise Zoom's documented refusal when a user of
+    `user_type` would exceed them (§2.3, §2.7, §2.8). Active and pending users hold a seat."""
+    account = world.account
+    kind, limit = ("paid", account.paid_seats) if user_type == 2 else ("basic", account.basic_seats)
+    if limit is None or user_type not in (1, 2):
+        return
+    used = sum(1 for u in world.users.values() if u.type == user_type and u.status in ("active", "pending"))
+    if used < int(limit):
+        return
+    style = "3412" if world.behaviour.seat_limit_error == "3412" else "specific"
+    found = SEAT_ERRORS.get((operation, kind, style))
+    if found is None:
+        return  # Zoom documents no refusal for this case (activating a licensed user)
+    code, text = found
+    raise ApiError(400, code, text.format(type=TYPE_NAMES.get(user_type, user_type), max=limit,
+                                          old_type=TYPE_NAMES.get(old_type, old_type)),
+                   log_detail="%s seats used up: %d of %d" % (kind, used, limit))
 
 
 # ---- representations -----------------------------------------------------------------------
@@ -334,6 +418,7 @@ def create_user(req):
         # a direct (no-invitation) create cannot take over an address that owns a Zoom login (inferred)
         raise ApiError(400, 1009, MSG_ALREADY_ACTIVE.format(email=email))
 
+    check_seats(world, "create", user_type)
     feature = info.get("feature") if isinstance(info.get("feature"), dict) else {}
     want_phone = feature.get("zoom_phone") is True
     if want_phone and not phone_licence_available(world):
@@ -368,6 +453,8 @@ def create_user(req):
             _make_pending(world, user, "existing_zoom_account")  # §3 case 2, reported (DF-69260)
     world.users[user.id] = user
     world.dead_invitations.pop(key, None)  # a new invitation/user replaces the stuck one
+    if world.behaviour.user_create_lock_seconds:
+        world.create_locks[user.id] = now + float(world.behaviour.user_create_lock_seconds)
     if want_phone:
         enable_phone(world, user)  # pending: licence held, phone user only after acceptance
     return Response(201, {"id": user.id, "email": user.email, "first_name": user.first_name,
@@ -458,6 +545,8 @@ def update_user(req):
         return empty_response(world, 204)
     if "type" in body and body["type"] not in (1, 2, 4, 99):
         raise _validation_error("type")
+    if body.get("type") is not None and body["type"] != user.type:
+        check_seats(world, "update", body["type"], old_type=user.type)
     feature = body.get("feature") if isinstance(body.get("feature"), dict) else {}
     if feature.get("zoom_phone") is True:
         enable_phone(world, user)  # may raise 404 1102 before anything else changes
@@ -490,6 +579,8 @@ def update_status(req):
     if action in ("activate", "deactivate"):
         if user.is_admin:
             raise ApiError(400, 200, MSG_STATUS_ADMIN)
+        if action == "activate" and user.status == "inactive":
+            check_seats(world, "activate", user.type)
         if user.status != "pending":  # a pending invitee has no status to switch (inferred: no-op)
             set_active(world, user, action == "activate")
     return empty_response(world, int(world.behaviour.user_status_success_code))
@@ -553,9 +644,27 @@ def remove_user(world, user, action, transfer_to=None, transfers=(), via="users"
 
 @route("DELETE", "/v2/users/{userId}", operation="userDelete", label="Light", family="standard", spec="users")
 def delete_user(req):
-    """disassociate (default) | delete, with transfers (§2.9). 204."""
+    """disassociate (default) | delete, with transfers (§2.9). 204.
+
+    `Behaviour.removal_concurrent_429` (§2.9, §6.3): the first DELETE of each user answers 429 as if
+    another removal of it were running: "once" changes nothing; "once_removed" lets that other
+    request remove the user (this very removal, when Zoom would accept it), so a retry finds 404 1001.
+    """
     world = req.world
+    mode = world.behaviour.removal_concurrent_429
     user = resolve_user(world, req.path_params["userId"])
+    if mode in ("once", "once_removed") and user.id not in world.removal_refused:
+        world.removal_refused.add(user.id)
+        if mode == "once_removed":
+            try:
+                _remove(req, world, user)
+            except ApiError:
+                pass  # the other request was refused as this one would be: the user stays
+        raise ApiError(429, 429, MSG_CONCURRENT, log_detail="removal_concurrent_429=%s" % mode)
+    return _remove(req, world, user)
+
+
+def _remove(req, world, user):
     explicit_action = req.arg("action")
     action = explicit_action or "disassociate"
     if action not in ("disassociate", "delete"):

@@ -9,11 +9,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type  # pylint: disable=invalid-name
 
+import base64
 import datetime
 import os
 import re
 import socket
 import threading
+import time
 
 from json import dumps as json_dumps
 
@@ -25,11 +27,9 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._client impor
     RateBudget,
     ZoomClient,
     encode_query,
-    parse_rate_limit_reset,
-    parse_retry_after,
     quote_path,
-    rate_family,
-    rate_label,
+    scrub,
+    secret_forms,
 )
 from ansible_collections.zoomops.provisioning.plugins.module_utils._errors import (
     ZoomAPIError,
@@ -334,7 +334,7 @@ def test_5xx_retries_used_up_for_get(zoom_stub, make_client):
     with pytest.raises(ZoomAPIError) as info:
         client.get('/v2/users/a@example.com')
     assert info.value.status == 500
-    assert info.value.is_server_error
+    assert info.value.kind == 'server_error'
     assert len(zoom_stub.api_requests) == 4
 
 
@@ -385,16 +385,33 @@ def test_read_timeout_get_retried_post_uncertain(zoom_stub, make_client):
         client.post('/v2/users', json={})
 
 
-def test_refused_connection_post_is_retried_then_names_api_url(zoom_stub, make_client, fake_clock):
-    dead = 'http://127.0.0.1:%d' % _closed_port()
-    client = make_client(api_url=dead, max_retries=2)
+def test_refused_connection_after_api_answered_is_retried_even_for_post(zoom_stub, make_client, fake_clock):
+    zoom_stub.reply('GET', '/v2/users/a@example.com', json={'id': 'u1'})
+    client = make_client(max_retries=2)
+    client.get('/v2/users/a@example.com')
+    zoom_stub.stop()  # the API went away after it had answered: a blip worth retrying
+    client.close()  # and took the kept-alive connections with it
     with pytest.raises(ZoomConnectionError) as info:
         client.post('/v2/users', json={'action': 'create'})
     text = str(info.value)
-    assert 'api_url=%s' % dead in text
+    assert 'api_url=%s' % zoom_stub.url in text
     assert 'ZOOM_API_URL' in text
     assert '3 attempts' in text
     assert len(_positive_sleeps(fake_clock)) == 2  # refused before sending: safe to retry even a POST
+
+
+@pytest.mark.parametrize('method', ['GET', 'POST'])
+def test_refused_api_url_on_first_call_fails_fast(zoom_stub, make_client, fake_clock, method):
+    dead = 'http://127.0.0.1:%d' % _closed_port()
+    client = make_client(api_url=dead)
+    started = time.monotonic()
+    with pytest.raises(ZoomConnectionError) as info:
+        client.request(method, '/v2/users', json={} if method == 'POST' else None)
+    assert time.monotonic() - started < 3
+    assert sum(fake_clock.sleeps) == 0 and client.stats['retries'] == 0
+    text = str(info.value)
+    assert 'api_url=%s' % dead in text and 'ZOOM_API_URL' in text and 'connection refused' in text
+    assert 'nothing was sent to Zoom' in text
 
 
 def test_dns_failure_names_api_url(make_client):
@@ -404,13 +421,60 @@ def test_dns_failure_names_api_url(make_client):
     assert 'api_url=http://zoom-api.invalid' in str(info.value)
 
 
-def test_unreachable_oauth_url_names_oauth_url(make_client):
+def test_refused_oauth_url_fails_fast(zoom_stub, make_client, fake_clock):
     dead = 'http://127.0.0.1:%d/oauth/token' % _closed_port()
-    client = make_client(oauth_url=dead, max_retries=1)
+    client = make_client(oauth_url=dead)  # default max_retries: used to be ~33 s of silent backoff
+    started = time.monotonic()
     with pytest.raises(ZoomConnectionError) as info:
         client.get('/v2/users')
-    assert 'oauth_url=%s' % dead in str(info.value)
-    assert 'ZOOM_OAUTH_URL' in str(info.value)
+    assert time.monotonic() - started < 3
+    assert sum(fake_clock.sleeps) == 0
+    assert client.stats['token_fetches'] == 1
+    text = str(info.value)
+    assert 'oauth_url=%s' % dead in text and 'ZOOM_OAUTH_URL' in text and 'connection refused' in text
+    assert 'https://zoom.us/oauth/token' in text
+    assert not zoom_stub.requests
+
+
+def test_unresolvable_oauth_url_fails_fast(make_client, fake_clock):
+    client = make_client(oauth_url='http://zoom-oauth.invalid/oauth/token')
+    with pytest.raises(ZoomConnectionError) as info:
+        client.get('/v2/users')
+    assert sum(fake_clock.sleeps) == 0
+    assert 'oauth_url=http://zoom-oauth.invalid/oauth/token' in str(info.value)
+    assert 'does not resolve' in str(info.value)
+
+
+def test_tls_error_on_oauth_url_fails_fast(zoom_stub, make_client, fake_clock):
+    # https against the plain-HTTP stub: the TLS handshake fails
+    url = zoom_stub.oauth_url.replace('http://', 'https://')
+    client = make_client(oauth_url=url)
+    with pytest.raises(ZoomConnectionError) as info:
+        client.get('/v2/users')
+    assert sum(fake_clock.sleeps) == 0
+    assert 'TLS error' in str(info.value) and 'oauth_url=%s' % url in str(info.value)
+
+
+def test_oauth_url_refused_after_it_answered_is_retried(zoom_stub, make_client, fake_clock):
+    zoom_stub.token_ttl = 120
+    zoom_stub.reply('GET', '/v2/users/a@example.com', json={})
+    client = make_client(clock=fake_clock.time, max_retries=2)
+    client.get('/v2/users/a@example.com')
+    zoom_stub.stop()
+    client.close()
+    fake_clock.advance(200)  # the token expired: a new one is needed, the endpoint is gone for a moment
+    with pytest.raises(ZoomConnectionError) as info:
+        client.get('/v2/users/a@example.com')
+    assert len(_positive_sleeps(fake_clock)) == 2
+    assert '3 attempts' in str(info.value) and 'oauth_url=' in str(info.value)
+
+
+@pytest.mark.parametrize('outcome', sorted(_client.RETRY_POLICY))
+def test_retry_policy_rows_are_complete(outcome):
+    rule = _client.RETRY_POLICY[outcome]
+    assert rule.retried_for in (_client.ANY_METHOD, _client.IDEMPOTENT, _client.NO_METHOD)
+    assert rule.otherwise in ('fail', 'uncertain')
+    assert (rule.wait is None) == (rule.retried_for == _client.NO_METHOD)
 
 
 # ----------------------------------------------------------------------- bodies
@@ -452,7 +516,7 @@ def test_validation_errors_are_in_message_and_dict(zoom_stub, make_client):
     with pytest.raises(ZoomAPIError) as info:
         client.post('/v2/users', json={})
     assert 'user_info.email: Invalid field.' in str(info.value)
-    assert info.value.is_validation_error
+    assert info.value.kind == 'validation'
     result = info.value.to_dict()
     assert result['errors'] == [{'field': 'user_info.email', 'message': 'Invalid field.'}]
     assert result['code'] == 300 and result['method'] == 'POST' and result['path'] == '/v2/users'
@@ -646,6 +710,67 @@ def test_secret_and_token_never_in_exceptions(zoom_stub, make_client):
     assert secret not in repr(client)
 
 
+# a secret whose Basic value has '+', '/' and '=' padding, so every base64 variant is a different text
+ECHO_SECRET = 'S>?~e>?c~0'
+
+
+def _credential_forms(stub):
+    raw = ('%s:%s' % (stub.client_id, stub.client_secret)).encode()
+    standard = base64.b64encode(raw).decode()
+    urlsafe = base64.urlsafe_b64encode(raw).decode()
+    assert standard != urlsafe and standard.endswith('=')
+    return [stub.client_secret, standard, standard.rstrip('='), urlsafe, urlsafe.rstrip('=')]
+
+
+def _echo(request, forms):
+    """Everything a careless server could echo: the Authorization header as sent, and every encoded form."""
+    return 'you sent Authorization: %s; also %s' % (request.headers.get('Authorization'), ' '.join(forms))
+
+
+def _echo_token_json(stub_response, forms):
+    return lambda request: stub_response(400, json={'reason': _echo(request, forms), 'error': 'invalid_client'})
+
+
+def _echo_token_html(stub_response, forms):
+    return lambda request: stub_response(404, body='<html><title>%s</title></html>' % _echo(request, forms), content_type='text/html')
+
+
+@pytest.mark.parametrize('where', ['token error json', 'token error html', 'api error', 'api 5xx on post'])
+def test_echoed_authorization_header_never_leaks(zoom_stub, make_client, where):
+    zoom_stub.client_secret = ECHO_SECRET
+    forms = _credential_forms(zoom_stub)
+    if where == 'token error json':
+        zoom_stub.handle('POST', '/oauth/token', _echo_token_json(zoom_stub.Response, forms), times=1)
+    elif where == 'token error html':
+        zoom_stub.handle('POST', '/oauth/token', _echo_token_html(zoom_stub.Response, forms), times=1)
+    else:
+        method = 'GET' if where == 'api error' else 'POST'
+        zoom_stub.handle(method, '/v2/users', lambda request: zoom_stub.Response(
+            400 if method == 'GET' else 500,
+            json={'code': 300, 'message': _echo(request, forms), 'errors': [{'field': 'x', 'message': _echo(request, forms)}]}))
+    client = make_client()
+    with pytest.raises(ZoomError) as info:
+        client.request('GET' if where != 'api 5xx on post' else 'POST', '/v2/users')
+    exc = info.value
+    texts = [str(exc), repr(exc), repr(exc.args), json_dumps(exc.to_dict())]
+    texts += [repr(getattr(exc, name, None)) for name in ('zoom_message', 'message', 'errors', 'reason', 'cause')]
+    for text in texts:
+        for secret in forms + zoom_stub.issued_tokens:
+            assert secret not in text, (where, secret, text)
+    assert '********' in str(exc) or '********' in json_dumps(exc.to_dict())
+
+
+def test_secret_forms_cover_every_encoding():
+    raw = b'id-1:' + ECHO_SECRET.encode()
+    forms = secret_forms('id-1', ECHO_SECRET)
+    for expected in (ECHO_SECRET, base64.b64encode(raw).decode(), base64.b64encode(raw).decode().rstrip('='),
+                     base64.urlsafe_b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode().rstrip('=')):
+        assert expected in forms
+    assert forms == sorted(forms, key=len, reverse=True)  # longest first: a padded form is masked whole
+    assert secret_forms('id-1', None) == []
+    assert scrub({'a': ['Basic %s' % forms[0]]}, forms) == {'a': ['Basic ********']}
+
+
 def test_log_hook_sees_no_headers_or_tokens(zoom_stub, make_client):
     calls = []
     zoom_stub.reply('GET', '/v2/users/a@example.com', json={'id': 'u1'})
@@ -710,155 +835,7 @@ def test_collection_version_matches_galaxy_yml():
     assert match and match.group(1) == COLLECTION_VERSION
 
 
-# ----------------------------------------------------------------------- rate limits
-
-@pytest.mark.parametrize('method, path, label, family', [
-    ('GET', '/v2/users', 'Medium', 'standard'),
-    ('GET', '/v2/users?status=pending', 'Medium', 'standard'),
-    ('POST', '/v2/users', 'Light', 'standard'),
-    ('GET', '/v2/users/email', 'Light', 'standard'),
-    ('GET', '/v2/users/a+b@example.com', 'Light', 'standard'),
-    ('PATCH', '/v2/users/u1', 'Light', 'standard'),
-    ('DELETE', '/v2/users/u1', 'Light', 'standard'),
-    ('PUT', '/v2/users/u1/status', 'Light', 'standard'),
-    ('GET', '/v2/users/u1/settings', 'Medium', 'standard'),
-    ('PATCH', '/v2/users/u1/settings', 'Medium', 'standard'),
-    ('GET', '/v2/users/summary', 'Medium', 'standard'),
-    ('POST', '/v2/users/features', 'Medium', 'standard'),
-    ('GET', '/v2/phone/users', 'Medium', 'phone'),
-    ('GET', '/v2/phone/users/u1', 'Light', 'phone'),
-    ('PATCH', '/v2/phone/users/u1', 'Light', 'phone'),
-    ('POST', '/v2/phone/users/u1/calling_plans', 'Light', 'phone'),
-    ('PUT', '/v2/phone/users/u1/calling_plans', 'Light', 'phone'),
-    ('DELETE', '/v2/phone/users/u1/calling_plans/200', 'Light', 'phone'),
-    ('POST', '/v2/phone/users/u1/phone_numbers', 'Light', 'phone'),
-    ('DELETE', '/v2/phone/users/u1/phone_numbers/n1', 'Light', 'phone'),
-    ('GET', '/v2/phone/calling_plans', 'Medium', 'phone'),
-    ('GET', '/v2/phone/numbers', 'Medium', 'phone'),
-    ('POST', '/v2/phone/users/batch', 'Medium', 'phone'),
-    ('PUT', '/v2/phone/users/batch', 'Light', 'phone'),
-    ('GET', '/scim2/Users', 'Medium', 'standard'),
-    ('POST', '/scim2/Users', 'Light', 'standard'),
-    ('GET', '/scim2/Users/u1', 'Light', 'standard'),
-    ('PUT', '/scim2/Users/u1', 'Light', 'standard'),
-    ('PATCH', '/scim2/Users/u1', 'Light', 'standard'),
-    ('DELETE', '/scim2/Users/u1', 'Light', 'standard'),
-    ('GET', '/scim2/Groups', 'Medium', 'standard'),
-    ('POST', '/scim2/Groups', 'Medium', 'standard'),
-    ('GET', '/scim2/Groups/g1', 'Light', 'standard'),
-    ('PATCH', '/scim2/Groups/g1', 'Medium', 'standard'),
-    ('DELETE', '/scim2/Groups/g1', 'Medium', 'standard'),
-    ('GET', '/v2/unknown/things', 'Medium', 'standard'),
-    ('POST', '/v2/unknown/things', 'Light', 'standard'),
-])
-def test_rate_label(method, path, label, family):
-    assert rate_label(method, path) == label
-    assert rate_family(path) == family
-
-
-@pytest.mark.parametrize('tier, label, family, documented', [
-    ('free', 'Light', 'standard', 4), ('pro', 'Medium', 'standard', 20), ('business', 'Heavy', 'standard', 40),
-    ('pro', 'Light', 'phone', 20), ('business', 'Medium', 'phone', 20), ('business', 'Light', 'standard', 80),
-])
-def test_rate_budget_limits_follow_the_tables(tier, label, family, documented):
-    assert RateBudget(tier).limit(label, family) == documented
-
-
-def _assert_bound(send_times, budget, label, family='standard'):
-    rate = budget.limit(label, family) * budget.safety
-    capacity = max(1.0, rate * budget.burst)
-    start = send_times[0]
-    for index, sent in enumerate(sorted(send_times)):
-        # the (index+1)-th call cannot leave before its share of the bucket has refilled
-        assert sent - start >= (index + 1 - capacity) / rate - 1e-9
-    # and no one-second window holds more than Zoom's documented limit
-    ordered = sorted(send_times)
-    limit = budget.limit(label, family)
-    for index, sent in enumerate(ordered):
-        in_window = [t for t in ordered[index:] if t < sent + 1.0]
-        assert len(in_window) <= limit
-
-
-def test_rate_budget_throughput_bound_single_thread(fake_clock):
-    budget = RateBudget('free', clock=fake_clock.time, sleep=fake_clock.sleep)
-    sent = []
-    for dummy in range(60):
-        budget.acquire('Light')
-        sent.append(fake_clock.time())
-    _assert_bound(sent, budget, 'Light')
-    rate = 4 * 0.8
-    assert fake_clock.time() - 1000.0 >= (60 - 1) / rate - 1e-6
-    # buckets are separate per label and family
-    assert budget.reserve('Medium') == 0.0
-    assert budget.reserve('Light', 'phone') == 0.0
-
-
-def test_rate_budget_throughput_bound_threads_and_no_sleep_under_lock(fake_clock):
-    budget = RateBudget('pro', clock=fake_clock.time)
-    held = []
-
-    def checking_sleep(seconds):
-        # the budget's lock must be free while a caller sleeps
-        if not budget._lock.acquire(blocking=False):  # pylint: disable=protected-access
-            held.append(seconds)
-        else:
-            budget._lock.release()  # pylint: disable=protected-access
-        fake_clock.sleep(seconds)
-
-    budget._sleep = checking_sleep  # pylint: disable=protected-access
-    sent = []
-    sent_lock = threading.Lock()
-
-    def worker():
-        for dummy in range(25):
-            budget.acquire('Medium')
-            with sent_lock:
-                sent.append(fake_clock.time())
-
-    threads = [threading.Thread(target=worker) for dummy in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(sent) == 200
-    assert not held
-    _assert_bound(sent, budget, 'Medium')
-
-
-def test_rate_budget_pause_after_429(fake_clock):
-    budget = RateBudget('business', clock=fake_clock.time, sleep=fake_clock.sleep)
-    before = budget.snapshot()
-    budget.pause('Light', seconds=2.0)
-    assert budget.reserve('Light') >= 2.0
-    assert budget.snapshot()['standard/Light'] < budget.limit('Light') * budget.safety
-    assert before == {}
-
-
-def test_rate_budget_recovers_after_429s(fake_clock):
-    budget = RateBudget('business', safety=1.0, burst=0.05, clock=fake_clock.time, sleep=fake_clock.sleep)
-    budget.reserve('Light')
-    for _i in range(10):
-        budget.pause('Light', seconds=0.0)
-    slowed = budget.snapshot()['standard/Light']
-    assert slowed < 80 * 0.2
-    fake_clock.sleep(1.0)
-    budget.reserve('Light')
-    assert budget.snapshot()['standard/Light'] == slowed  # still within the quiet period
-    fake_clock.sleep(3.0)
-    budget.reserve('Light')
-    assert slowed < budget.snapshot()['standard/Light'] < 80.0  # winning its rate back, 10 % a quiet second
-    fake_clock.sleep(20.0)
-    budget.reserve('Light')
-    assert budget.snapshot()['standard/Light'] == 80.0
-    budget.pause('Light', seconds=0.0, slow_down=0)  # a pause without slow-down starts no recovery
-    assert budget.snapshot()['standard/Light'] == 80.0
-
-
-def test_rate_budget_unknown_tier():
-    with pytest.raises(ZoomConfigError) as info:
-        RateBudget('enterprise-plus')
-    assert 'free, pro, business' in str(info.value)
-
+# ----------------------------------------------------------------------- rate budget in the client
 
 def test_client_with_tier_paces_calls(zoom_stub, make_client, fake_clock):
     zoom_stub.reply('GET', '/v2/users/a@example.com', json={}, times=None)
@@ -885,29 +862,27 @@ def test_429_pauses_the_shared_budget(zoom_stub, make_client, fake_clock):
     budget = RateBudget('business', clock=fake_clock.time, sleep=fake_clock.sleep)
     client = make_client(rate_budget=budget, clock=fake_clock.time)
     client.get('/v2/users')
-    assert budget.snapshot()['standard/Medium'] < budget.limit('Medium') * budget.safety
+    assert budget.reserve('Medium') > 0  # the bucket is paused for every thread sharing it
 
 
-# ----------------------------------------------------------------------- header parsing
+# ----------------------------------------------------------------------- the simulator-backed client fixture
 
-def test_parse_retry_after():
-    now = 1_700_000_000.0
-    assert parse_retry_after('7', now) == 7.0
-    assert parse_retry_after(' 1.5 ', now) == 1.5
-    assert parse_retry_after(None, now) is None
-    assert parse_retry_after('', now) is None
-    assert parse_retry_after('soon', now) is None
-    iso = datetime.datetime.fromtimestamp(now + 3600, datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
-    assert abs(parse_retry_after(iso, now) - 3600) < 1
-    assert parse_retry_after('Tue, 14 Nov 2023 22:14:20 GMT', now) == 60.0  # an HTTP date, now + 60 s
-    assert parse_retry_after('Tue, 14 Nov 2023 22:00:00 GMT', now) == 0.0  # in the past
-    naive = datetime.datetime.fromtimestamp(now + 60, datetime.timezone.utc).replace(tzinfo=None).isoformat()
-    assert abs(parse_retry_after(naive, now) - 60) < 1
+def test_sim_client_talks_to_the_simulator(sim_client):
+    user = sim_client.get('/v2/users/%s' % quote_path('admin@example.com'))
+    assert user['email'] == 'admin@example.com'
+    assert sim_client.stats['token_fetches'] == 1
 
 
-def test_parse_rate_limit_reset():
-    now = 1_700_000_000.0
-    assert parse_rate_limit_reset('3', now) == 3.0
-    assert parse_rate_limit_reset(str(int(now + 10)), now) == 10.0
-    assert parse_rate_limit_reset(str(int((now + 10) * 1000)), now) == 10.0
-    assert parse_rate_limit_reset(None, now) is None
+@pytest.mark.parametrize('value', [0, -1, '0', 'soon', 'nan', float('inf'), True])
+def test_bad_timeout_is_refused_not_replaced(value):
+    with pytest.raises(ZoomConfigError) as info:
+        ZoomClient('a', 'b', 'c', timeout=value)
+    assert 'Option timeout must be a number of seconds greater than 0' in str(info.value)
+    assert 'leave it out' in str(info.value)
+
+
+def test_empty_url_is_refused_not_replaced():
+    with pytest.raises(ZoomConfigError) as info:
+        ZoomClient('a', 'b', 'c', oauth_url='')
+    assert 'oauth_url is empty' in str(info.value) and 'ZOOM_OAUTH_URL' in str(info.value)
+    assert ZoomClient('a', 'b', 'c', api_url=None, timeout=None).timeout == 30.0  # not given: the default

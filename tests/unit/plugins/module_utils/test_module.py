@@ -9,6 +9,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type  # pylint: disable=invalid-name
 
+import base64
+import json
+
 import yaml
 
 import pytest
@@ -253,3 +256,115 @@ def test_client_factory_can_be_replaced(module_args, zoom_stub, clean_env, monke
     assert built[0]['client_secret'] == zoom_stub.client_secret
     assert callable(built[0]['on_token'])
     assert 'log_hook' not in built[0]
+
+
+# --------------------------------------------------------------------------- options refused, never replaced
+
+@pytest.mark.parametrize('timeout', [0, -5])
+def test_timeout_not_positive_is_refused(run_module, zoom_stub, timeout):
+    args = dict(zoom_stub.module_args(), timeout=timeout)
+    result = run_module(_main(lambda m: m.exit_json(changed=False, user=m.client.get('/v2/users/a@example.com'))), args)
+    assert result['failed'] is True
+    assert 'timeout' in result['msg'] and 'greater than 0' in result['msg'] and repr(timeout) in result['msg']
+    assert 'leave it out' in result['msg']
+    assert not zoom_stub.requests  # refused before anything was sent
+
+
+def test_empty_urls_are_refused_together(run_module, zoom_stub):
+    args = dict(zoom_stub.module_args(), api_url='', oauth_url=' ', timeout=0)
+    result = run_module(_main(lambda m: m.exit_json(changed=False)), args)
+    assert result['failed'] is True
+    assert len(result['problems']) == 3  # every problem at once
+    assert 'api_url is empty' in result['msg'] and 'ZOOM_API_URL' in result['msg']
+    assert 'oauth_url is empty' in result['msg'] and 'timeout' in result['msg']
+
+
+def test_empty_url_from_environment_is_refused(run_module, zoom_stub):
+    env = dict(zoom_stub.env(), ZOOM_API_URL='')
+    result = run_module(_main(lambda m: m.exit_json(changed=False)), {}, env=env)
+    assert result['failed'] is True
+    assert 'api_url is empty' in result['msg']
+
+
+# --------------------------------------------------------------------------- encoded secrets
+
+ECHO_SECRET = 'S>?~e>?c~0'  # its Basic value has '+', '/' and padding
+
+
+def _credential_forms(stub):
+    raw = ('%s:%s' % (stub.client_id, stub.client_secret)).encode()
+    standard = base64.b64encode(raw).decode()
+    urlsafe = base64.urlsafe_b64encode(raw).decode()
+    return [stub.client_secret, standard, standard.rstrip('='), urlsafe, urlsafe.rstrip('=')]
+
+
+@pytest.mark.parametrize('verbosity', [0, 4])
+def test_encoded_credentials_never_in_results_warnings_or_debug(run_module, zoom_stub, verbosity):
+    zoom_stub.client_secret = ECHO_SECRET
+    forms = _credential_forms(zoom_stub)
+
+    def echo(request):
+        return zoom_stub.Response(400, json={'code': 300, 'message': 'echo %s / %s' % (request.headers.get('Authorization'), ' '.join(forms))})
+
+    zoom_stub.handle('GET', '/v2/users/a@example.com', echo, times=1)
+
+    def body(module):
+        module.warn('careless warning with %s' % ' '.join(forms))
+        module.client.get('/v2/users/a@example.com')
+
+    args = dict(zoom_stub.module_args(), _ansible_verbosity=verbosity)
+    result = run_module(_main(body), args)
+    assert result['failed'] is True
+    out = result['_stdout']
+    for secret in forms + zoom_stub.issued_tokens:
+        assert secret not in out
+    assert 'careless warning with' in out
+    assert ('zoom_request_log' in result) == (verbosity == 4)
+
+
+def test_token_error_echoing_basic_header_is_masked(run_module, zoom_stub):
+    zoom_stub.client_secret = ECHO_SECRET
+    forms = _credential_forms(zoom_stub)
+    zoom_stub.handle('POST', '/oauth/token', lambda request: zoom_stub.Response(
+        400, json={'reason': 'bad %s' % request.headers.get('Authorization'), 'error': 'invalid_client'}), times=1)
+    result = run_module(_main(lambda m: m.client.get('/v2/users/a@example.com')), zoom_stub.module_args())
+    assert result['failed'] is True and 'Basic ********' in result['msg']
+    for secret in forms:
+        assert secret not in result['_stdout']
+
+
+# --------------------------------------------------------------------------- deprecated values
+
+def test_deprecate_value_warns_and_returns_the_new_value(run_module):
+    spec = dict(on_pending=dict(type='str', default='keep', choices=['keep', 'fail', 'warn']))
+
+    def body(module):
+        if module.params['on_pending'] == 'warn':
+            module.params['on_pending'] = module.deprecate_value('on_pending', 'warn', 'keep')
+        module.exit_json(changed=False, on_pending=module.params['on_pending'])
+
+    result = run_module(_main(body, spec=spec), {'on_pending': 'warn'})
+    assert result['on_pending'] == 'keep'
+    assert len(result['deprecations']) == 1
+    text = json.dumps(result['deprecations'])  # the shape of a deprecation differs between ansible-core releases
+    assert 'on_pending=warn is deprecated, use on_pending=keep; warn will be removed in 2.0.0.' in text
+    assert '2.0.0' in text and 'zoomops.provisioning' in text
+    assert 'deprecations' not in run_module(_main(body, spec=spec), {'on_pending': 'keep'})
+
+
+# --------------------------------------------------------------------------- the simulator-backed module runner
+
+def _set_department(module):
+    path = '/v2/users/%s' % quote_path('admin@example.com')
+    before = module.client.get(path)
+    if not module.check_mode:
+        module.client.patch(path, json={'dept': 'Audit'})
+    module.exit_json(changed=before.get('dept') != 'Audit')
+
+
+def test_run_sim_reports_the_writes_of_a_run(run_sim):
+    checked = run_sim(_main(_set_department), {}, check=True)
+    assert checked['changed'] is True and checked['_writes'] == []
+    applied = run_sim(_main(_set_department), {})
+    assert [(entry['method'], entry['path']) for entry in applied['_writes']] == [('PATCH', '/v2/users/admin@example.com')]
+    assert run_sim.sim.credential.client_secret not in applied['_stdout']

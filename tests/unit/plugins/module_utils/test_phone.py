@@ -20,14 +20,18 @@ import pytest
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from zoomsim.testing import running_simulator
+
 from ansible_collections.zoomops.provisioning.plugins.module_utils._errors import ZoomAPIError, ZoomPlanError
 from ansible_collections.zoomops.provisioning.plugins.module_utils import _phone
+from ansible_collections.zoomops.provisioning.plugins.module_utils._client import ZoomClient
 from ansible_collections.zoomops.provisioning.plugins.module_utils._phone import (
     EXTENSION_BY_ZOOM,
     PhoneInventory,
     ZoomPhoneNotReadyError,
     ZoomPhoneStepError,
     apply_phone,
+    find_numbers,
     inventory_needs,
     load_inventory,
     normalize_desired,
@@ -90,6 +94,13 @@ def desired(**kwargs):
     return result
 
 
+def sim_client(sim):
+    """A ZoomClient pointed at the simulator ``sim`` (closed with the process)."""
+    cred = sim.credential
+    return ZoomClient(cred.account_id, cred.client_id, cred.client_secret, api_url=sim.url, oauth_url=sim.oauth_url,
+                      sleep=lambda seconds: None)
+
+
 def kinds(plan):
     return [step.kind for step in plan.steps]
 
@@ -130,6 +141,55 @@ class TestNormalize:
 
     def test_empty_lists_mean_remove_all(self):
         assert normalize_desired(calling_plans=[], phone_numbers=[])[0] == {'calling_plans': [], 'phone_numbers': []}
+
+    @pytest.mark.parametrize('value, what', [
+        ('\u00b2', 'non-ASCII digits'),            # '²'.isdigit() is True, int('²') raises
+        ('\u0661\u0660\u0660\u0665', 'non-ASCII digits'),  # Arabic-Indic digits: int() would accept them
+        ('\uff11\uff10\uff10\uff15', 'non-ASCII digits'),  # full-width digits
+        ('1' * 20, '20 digits'),
+        ('1' * 16, '16 digits'),
+        ('7', '1 digits'),
+        ('0105', 'starts with 0'),
+        (True, 'is not an extension'),
+    ])
+    def test_extension_must_be_ascii_digits_within_zoom_limits(self, value, what):
+        result, problems = normalize_desired(extension_number=value)
+        assert result == {}
+        assert [p['field'] for p in problems] == ['extension_number']
+        assert what in problems[0]['msg'] and "'auto'" in problems[0]['msg']
+
+    def test_longest_and_shortest_extensions_pass(self):
+        assert normalize_desired(extension_number='1' * 15)[0] == {'extension_number': int('1' * 15)}
+        assert normalize_desired(extension_number=' 10 ')[0] == {'extension_number': 10}
+
+    @pytest.mark.parametrize('value', ['\u00b2', '\u0662\u0660\u0660', '\u2163'])
+    def test_plan_codes_must_be_ascii_digits(self, value):
+        result, problems = normalize_desired(calling_plans=[value, '200'])
+        assert result == {'calling_plans': [200]}
+        assert [p['field'] for p in problems] == ['calling_plans'] and 'ASCII' in problems[0]['msg']
+
+    def test_unicode_digits_in_numbers_are_not_e164(self):
+        result, problems = normalize_desired(phone_numbers=['+1415555\u00b20100', '+\u0661\u0664\u0661\u0665\u0665\u0665\u0660\u0661\u0660\u0660'])
+        assert result == {'phone_numbers': []}
+        assert [p['field'] for p in problems] == ['phone_numbers', 'phone_numbers']
+
+    def test_no_user_text_reaches_int(self):
+        """Every planner entry point survives odd text (no traceback): the plan only names unknown plans."""
+        desired, problems = normalize_desired(site='\u00b2', calling_plans=['\u00b2x'], extension_number='auto')
+        assert problems == []
+        with pytest.raises(ZoomPlanError) as info:
+            plan_phone(desired, ada(), PhoneInventory(PLANS, numbers(), SITES))
+        assert sorted(p['field'] for p in info.value.problems) == ['calling_plans', 'site']
+        assert _phone.PhoneInventory(PLANS).resolve_plan('\u00b2') is None
+
+
+def test_step_labels_follow_the_contract_vocabulary():
+    plan = plan_phone(desired(site='London', extension_number=1077, calling_plans=[200], phone_numbers=['+14155550102']),
+                      None, PhoneInventory(PLANS, numbers(), SITES))
+    assert plan.labels == ['phone:feature', 'phone:site', 'phone:extension_number', 'phone:calling_plans', 'phone:phone_numbers']
+    assert len(plan.actions) == len(plan.steps)  # the sentences, one per step (the wait included)
+    assert phone_absent_plan(ada(), inventory=PhoneInventory(PLANS, numbers(), SITES)).labels == [
+        'phone:phone_numbers', 'phone:calling_plans', 'phone:feature']
 
 
 # ---------------------------------------------------------------------------
@@ -272,6 +332,13 @@ class TestPlanExisting:
             plan_phone(desired(extension_number=2001), ada(site_id='site-par'), inventory())
         assert plan_phone(desired(extension_number=1001), ada(site_id='site-par'), inventory()).steps == []
 
+    @pytest.mark.parametrize('ext', [33, 331])
+    def test_short_extension_after_the_site_code_has_two_digits_at_least(self, ext):
+        with pytest.raises(ZoomPlanError) as info:
+            plan_phone(desired(site='Paris', extension_number=ext), ada(), inventory())
+        assert 'short extension of at least 2 digits' in info.value.problems[0]['msg']
+        assert kinds(plan_phone(desired(site='Paris', extension_number=3301), ada(), inventory())) == ['set_site', 'set_extension']
+
     def test_own_extension_is_no_conflict(self):
         plan = plan_phone(desired(extension_number=1001), ada(extension_number=1009), inventory(), user_id='u-ada')
         assert kinds(plan) == ['set_extension']
@@ -335,7 +402,8 @@ def test_inventory_needs_keeps_reruns_cheap():
     needs = inventory_needs(desired(phone_numbers=['+14155550105'], extension_number=1001, calling_plans=[100]), converged)
     assert needs == {'calling_plans': True, 'numbers': False, 'sites': True, 'extensions': []}
     needs = inventory_needs(desired(phone_numbers=['+14155550101'], extension_number=1003), converged)
-    assert needs == {'calling_plans': False, 'numbers': True, 'sites': True, 'extensions': [1003]}
+    # only the number the user does not hold yet is looked up
+    assert needs == {'calling_plans': False, 'numbers': ['+14155550101'], 'sites': True, 'extensions': [1003]}
 
 
 # ---------------------------------------------------------------------------
@@ -510,6 +578,52 @@ class TestLoadInventory:
         assert inv.extension_owner(11002) is None  # keyword search also matched 11002: filtered out
         assert inv.extension_known(1002) and not inv.numbers
         assert ('GET', '/v2/phone/users', {'keyword': '1002'}) in api.calls
+
+
+class NumberFilterIgnored:
+    """A Zoom that ignores ``phone_number`` on GET /v2/phone/numbers and answers the first page of everything."""
+
+    def __init__(self, items):
+        self.items = items
+        self.calls = []
+
+    def get(self, path, params=None):
+        self.calls.append(('get', path, dict(params or {})))
+        return {'phone_numbers': self.items[:2], 'next_page_token': 'more'}
+
+    def paginate(self, path, key, params=None, page_size=None, dedupe_key=None):
+        self.calls.append(('paginate', path, dict(params or {})))
+        return iter(self.items)
+
+
+class TestFindNumbers:
+    def test_each_wanted_number_is_looked_up_by_number(self):
+        with running_simulator('cases') as sim:
+            client = sim_client(sim)
+            found = find_numbers(client, ['+442071838760', '+14155559999', '+442071838760', '+14155550109'])
+            assert [item['number'] for item in found] == ['+442071838760', '+14155550109']
+            assert found[1]['assignee']['name'] == 'Tom Taken'
+            reads = [e for e in sim.log() if e['path'] == '/v2/phone/numbers']
+            assert len(reads) == 3  # one per distinct number, the unknown one included
+
+    def test_a_refused_filter_falls_back_to_one_listing(self):
+        with running_simulator('cases', reject_unknown_fields=True) as sim:
+            client = sim_client(sim)
+            found = find_numbers(client, ['+442071838760', '+14155550120'])
+            assert [item['number'] for item in found] == ['+442071838760', '+14155550120']
+
+    def test_an_ignored_filter_falls_back_to_one_listing(self):
+        items = [{'id': 'n%d' % i, 'number': '+1415555%04d' % i} for i in range(5)]
+        api = NumberFilterIgnored(items)
+        found = find_numbers(api, ['+14155550003', '+14155550004'])
+        assert [item['id'] for item in found] == ['n3', 'n4']
+        assert [call[0] for call in api.calls] == ['get', 'paginate']
+
+    def test_load_inventory_reads_only_the_wanted_numbers(self):
+        with running_simulator('cases') as sim:
+            inventory = load_inventory(sim_client(sim), calling_plans=False, sites=False, numbers=['+14155550120'])
+            assert [n['number'] for n in inventory.numbers] == ['+14155550120']
+            assert inventory.loaded['numbers']
 
 
 class TestApply:

@@ -28,6 +28,8 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._scim import 
     create_time_changes,
     delete_scim_user,
     fresh_view,
+    phone_inventory_problems,
+    phone_problems,
     is_scim_trap,
     patch_active_payload,
     plan_scim,
@@ -36,6 +38,7 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._scim import 
     set_active,
     update_payload,
 )
+from ansible_collections.zoomops.provisioning.plugins.module_utils._users import ZoomCreateError
 from ansible_collections.zoomops.provisioning.tests.unit.plugins.module_utils.test_users import FakeClient, api_error, rest_user
 
 EMAIL = 'jane@example.com'
@@ -122,7 +125,7 @@ def test_scim_lookup_object():
 
 def test_scim_view():
     view = scim_view(resource(title='Engineer', manager_ignored=1))
-    assert view == {'first_name': 'Jane', 'last_name': 'Doe', 'display_name': 'Jane Doe', 'user_type': 'basic',
+    assert view == {'first_name': 'Jane', 'last_name': 'Doe', 'display_name': 'Jane Doe', 'type': 'basic',
                     'job_title': 'Engineer', 'department': 'Sales', 'cost_center': 'CC1', 'manager': 'Boss@example.com',
                     'active': True}
     res = resource()
@@ -134,11 +137,11 @@ def test_scim_view():
 
 def test_plan_scim_only_set_options():
     view = scim_view(resource())
-    assert plan_scim({'first_name': 'Jane', 'manager': 'boss@EXAMPLE.com', 'user_type': 'basic', 'active': True,
-                      'organization': '', 'pronouns': 'she/her', 'zoom_phone_extension': '0'}, view) == {}
-    changes = plan_scim({'department': 'R&D', 'job_title': 'Eng', 'active': False, 'user_type': 'licensed'}, view)
+    assert plan_scim({'first_name': 'Jane', 'manager': 'boss@EXAMPLE.com', 'type': 'basic', 'active': True,
+                      'organization': '', 'pronouns': 'she/her', 'extension_number': '0'}, view) == {}
+    changes = plan_scim({'department': 'R&D', 'job_title': 'Eng', 'active': False, 'type': 'licensed'}, view)
     assert changes == {'department': ('Sales', 'R&D'), 'job_title': (None, 'Eng'), 'active': (True, False),
-                       'user_type': ('basic', 'licensed')}
+                       'type': ('basic', 'licensed')}
     view['pronouns'] = 'they/them'
     assert plan_scim({'pronouns': 'she/her'}, view) == {'pronouns': ('they/them', 'she/her')}
 
@@ -146,24 +149,24 @@ def test_plan_scim_only_set_options():
 def test_change_labels_order():
     assert change_labels({'department': 1, 'first_name': 2, 'active': (False, True)}) == [
         'activate', 'update:first_name', 'update:department']
-    assert change_labels({'zoom_phone_site': 1, 'pronouns': 2, 'active': (True, False)}) == [
-        'update:pronouns', 'update:zoom_phone_site', 'deactivate']
+    assert change_labels({'site': 1, 'pronouns': 2, 'active': (True, False)}) == [
+        'update:pronouns', 'phone:site', 'deactivate']
 
 
 def test_create_time_changes_and_fresh_view():
-    desired = {'zoom_phone_extension': '0', 'pronouns': 'she/her', 'department': 'X', 'personal_link_name': None}
-    assert create_time_changes(desired, {}) == {'zoom_phone_extension': (None, '0'), 'pronouns': (None, 'she/her')}
-    assert create_time_changes(desired, {'pronouns': 'x'}) == {'zoom_phone_extension': (None, '0')}
+    desired = {'extension_number': '0', 'pronouns': 'she/her', 'department': 'X', 'personal_link_name': None}
+    assert create_time_changes(desired, {}) == {'extension_number': (None, '0'), 'pronouns': (None, 'she/her')}
+    assert create_time_changes(desired, {'pronouns': 'x'}) == {'extension_number': (None, '0')}
     assert fresh_view({'first_name': 'A', 'last_name': 'B'}) == {
-        'first_name': 'A', 'last_name': 'B', 'display_name': 'A B', 'user_type': 'basic', 'active': True}
-    assert fresh_view({'display_name': 'Z', 'user_type': 'licensed'})['display_name'] == 'Z'
+        'first_name': 'A', 'last_name': 'B', 'display_name': 'A B', 'type': 'basic', 'active': True}
+    assert fresh_view({'display_name': 'Z', 'type': 'licensed'})['display_name'] == 'Z'
 
 
 # ------------------------------------------------------------------------------------------------ payloads
 
 def test_create_payload():
-    body = create_payload(EMAIL, {'first_name': 'Jane', 'user_type': 'licensed', 'department': 'R&D', 'manager': 'b@example.com',
-                                  'pronouns': 'she/her', 'zoom_phone_extension': 0, 'active': False, 'last_name': None})
+    body = create_payload(EMAIL, {'first_name': 'Jane', 'type': 'licensed', 'department': 'R&D', 'manager': 'b@example.com',
+                                  'pronouns': 'she/her', 'extension_number': 0, 'active': False, 'last_name': None})
     assert body == {
         'userName': EMAIL, 'name': {'givenName': 'Jane', 'familyName': ''}, 'userType': 'Licensed',
         ENTERPRISE_URN: {'department': 'R&D', 'manager': 'b@example.com'},
@@ -188,21 +191,36 @@ def test_patch_active_payload_capital_o():
 
 def test_create_scim_user_reads_back():
     client = FakeClient().script('POST', '/scim2/Users', {'id': 'u-1'}).script('GET', '/scim2/Users/u-1', resource())
-    found, confirmed = create_scim_user(client, EMAIL, {'first_name': 'Jane'})
-    assert found.status == 'active' and confirmed is False
+    outcome = create_scim_user(client, EMAIL, {'first_name': 'Jane'})
+    assert outcome.state.status == 'active' and outcome.created and not outcome.confirmed_after_uncertain
 
 
 def test_create_scim_user_uncertain():
     client = FakeClient().script('POST', '/scim2/Users', ZoomUncertainWriteError('lost', method='POST', path='/scim2/Users'))
     client.script('GET', '/scim2/Users', listed({'id': 'u-1', 'userName': EMAIL}))
     client.script('GET', '/scim2/Users/u-1', resource())
-    found, confirmed = create_scim_user(client, EMAIL, {})
-    assert found.exists and confirmed is True
+    outcome = create_scim_user(client, EMAIL, {})
+    assert outcome.state.exists and outcome.confirmed_after_uncertain and outcome.sends == 1
+    # not there after the lost answer: sent again, bounded
     client = FakeClient().script('POST', '/scim2/Users', ZoomUncertainWriteError('lost', method='POST', path='/scim2/Users'))
     client.script('GET', '/scim2/Users', listed())
-    with pytest.raises(ZoomError, match='did not land'):
+    with pytest.raises(ZoomCreateError, match='nothing was created') as info:
         create_scim_user(client, EMAIL, {})
-    assert client.methods().count(('POST', '/scim2/Users')) == 1
+    assert client.methods().count(('POST', '/scim2/Users')) == 3 and info.value.created is False
+    client = FakeClient().script('POST', '/scim2/Users', ZoomUncertainWriteError('lost', method='POST', path='/scim2/Users'),
+                                 {'id': 'u-1'})
+    client.script('GET', '/scim2/Users', listed())
+    client.script('GET', '/scim2/Users/u-1', resource())
+    outcome = create_scim_user(client, EMAIL, {})
+    assert outcome.created and outcome.sends == 2 and outcome.confirmed_after_uncertain
+
+
+def test_create_scim_user_refused_says_nothing_was_created():
+    client = FakeClient().script('POST', '/scim2/Users', ZoomAPIError(400, None, 'The email "jane@example.com" is already in use.'))
+    client.script('GET', '/scim2/Users', listed())  # not a user of this account: held elsewhere
+    with pytest.raises(ZoomCreateError, match='nothing was created.*another Zoom account') as info:
+        create_scim_user(client, EMAIL, {})
+    assert info.value.created is False and info.value.path == '/scim2/Users'
 
 
 def test_set_active_and_delete():
@@ -210,9 +228,48 @@ def test_set_active_and_delete():
     set_active(client, 'u-1', False)
     assert client.calls[0][3]['Operations'][0]['value'] == {'active': False}
     client = FakeClient().script('DELETE', '/scim2/Users/u-1', None)
-    assert delete_scim_user(client, 'u-1') is True
+    assert delete_scim_user(client, 'u-1', EMAIL) == 'removed'
     client = FakeClient().script('DELETE', '/scim2/Users/u-1', ZoomAPIError(404, None, 'User does not exist.'))
-    assert delete_scim_user(client, 'u-1') is False
+    client.script('GET', '/scim2/Users', listed())
+    assert delete_scim_user(client, 'u-1', EMAIL) == 'already_gone'
+    client = FakeClient().script('DELETE', '/scim2/Users/u-1', ZoomAPIError(404, None, 'User does not exist.'))
+    client.script('GET', '/scim2/Users', listed({'id': 'u-1', 'userName': EMAIL})).script('GET', '/scim2/Users/u-1', resource())
+    with pytest.raises(ZoomAPIError):
+        delete_scim_user(client, 'u-1', EMAIL)  # 404 but the user is still there: not "gone"
     client = FakeClient().script('DELETE', '/scim2/Users/u-1', ZoomAPIError(400, None, 'Cannot delete Admin user.'))
     with pytest.raises(ZoomAPIError):
-        delete_scim_user(client, 'u-1')
+        delete_scim_user(client, 'u-1', EMAIL)
+
+
+# ------------------------------------------------------------------------------------------------ phone attributes
+
+@pytest.mark.parametrize('desired,words', [
+    ({'extension_number': '\u00b2'}, 'ASCII digits'),
+    ({'extension_number': '\u0663'}, 'ASCII digits'),
+    ({'extension_number': '12-3'}, 'ASCII digits'),
+    ({'extension_number': '1' * 16}, 'ASCII digits'),
+    ({'phone_numbers': ['+14155550100', '+14155550101']}, 'at most one'),
+    ({'phone_numbers': ['415 555 0100']}, 'E.164'),
+    ({'calling_plans': ['200', '300']}, 'at most one'),
+    ({'calling_plans': ['']}, 'empty entry'),
+    ({'site': '  '}, 'site must not be empty'),
+])
+def test_phone_problems(desired, words):
+    problems = phone_problems(desired)
+    assert len(problems) == 1 and words in problems[0]
+    assert problems[0].split('=')[0].split(' ')[0].split(':')[0] in desired
+
+
+def test_phone_problems_accepts():
+    assert phone_problems({'extension_number': '0', 'phone_numbers': ['+14155550100'], 'calling_plans': ['US/CA Unlimited'],
+                           'site': 'Main'}) == []
+    assert phone_inventory_problems(FakeClient(), {'extension_number': '0'}) == []  # nothing to read
+
+
+def test_phone_inventory_problems_read_only_what_is_needed():
+    client = FakeClient()
+    client.script('GET', '/v2/phone/calling_plans', {'calling_plans': [{'type': 200, 'name': 'US/CA Unlimited', 'available': 0}]})
+    client.script('GET', '/v2/phone/sites', {'sites': [{'id': 's1', 'name': 'Main'}], 'next_page_token': ''})
+    problems = phone_inventory_problems(client, {'calling_plans': ['us/ca unlimited'], 'site': 'Mars'})
+    assert len(problems) == 2 and 'no free seat' in problems[0] and "'Mars'" in problems[1] and 'Main' in problems[1]
+    assert client.writes() == [] and ('GET', '/v2/phone/numbers') not in client.methods()

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Unit tests of module_utils/_sync.py: input checks, scope, whole-account plan, digest, rendering, apply.
+"""Unit tests of the sync's planning, bulk read and apply (module_utils/_sync_plan.py, _sync_read.py, _sync_apply.py).
 
 ``FakeZoom`` is an in-memory account behind the client interface _sync, _users and _phone use (get, post,
 patch, put, delete, paginate); it records every call and can be told to fail calls, so the concurrent
@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type  # pylint: disable=invalid-name
 
 import copy
+import json
 import re
 import threading
 
@@ -22,33 +23,17 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from hypothesis import given, settings, strategies as st
-
-from ansible_collections.zoomops.provisioning.plugins.module_utils import _sync
 from ansible_collections.zoomops.provisioning.plugins.module_utils._errors import (
     ZoomAPIError,
-    ZoomPlanError,
     ZoomUncertainWriteError,
 )
-from ansible_collections.zoomops.provisioning.plugins.module_utils._phone import PhoneInventory, plan_phone
-from ansible_collections.zoomops.provisioning.plugins.module_utils._sync import (
-    Scope,
-    Snapshot,
-    apply_plan,
-    batch_item,
-    build_plan,
-    check_options,
-    check_removals,
-    compare_plans,
-    normalize_users,
-    phone_matches,
-    plan_digest,
-    plan_document,
-    predicted_buckets,
-    prefetch,
-    read_account,
-    render_markdown,
-)
+from ansible_collections.zoomops.provisioning.plugins.module_utils._phone import PhoneInventory
+from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_apply import Progress, apply_plan
+from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_guards import compare_plans, difference_text, removal_refusal
+from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_input import Scope, check_entries
+from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_plan import BATCH_PLAN_NAMES, batch_item, build_plan, predicted_buckets
+from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_read import Snapshot, prefetch, read_account
+from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_report import plan_document, render_markdown
 
 SITES = [{'id': 'site-hq', 'name': 'HQ', 'level': 'main'}, {'id': 'site-par', 'name': 'Paris', 'level': 'sub', 'site_code': 33}]
 PLANS = [{'type': 200, 'name': 'US/CA Unlimited Calling Plan', 'subscribed': 50, 'assigned': 1, 'available': 49},
@@ -84,6 +69,7 @@ class FakeZoom:
         self.faults = []  # (method, path regex, exception, times)
         self.pending_on_create = set()
         self.phone_total = None
+        self.deletes = []  # query parameters of each DELETE /v2/users/{id}
 
     def add_user(self, email, status='active', role_id='2', **fields):
         with self.lock:
@@ -183,6 +169,7 @@ class FakeZoom:
                                                        'site': {'id': 'site-hq', 'name': 'HQ'}, 'calling_plans': [], 'phone_numbers': []})
                 return None
             if method == 'DELETE':
+                self.deletes.append(dict(params))
                 del self.users[user['id']]
                 self.phone.pop(user['id'], None)
                 return None
@@ -214,7 +201,7 @@ class FakeZoom:
                     'id': user['id'], 'email': user['email'], 'extension_number': int(code + item['extension_number']),
                     'site': {'id': site['id'], 'name': site['name']},
                     'calling_plans': [{'type': p['type'], 'name': p['name']} for p in self.plans
-                                      if _sync.BATCH_PLAN_NAMES.get(p['type']) in item['calling_plans']],
+                                      if BATCH_PLAN_NAMES.get(p['type']) in item['calling_plans']],
                     'phone_numbers': [{'id': 'n-' + n, 'number': n} for n in item.get('phone_numbers') or []]}
             return [{'email': i['email'], 'id': self.by_ref(i['email'])['id']} for i in body['users']]
         match = re.match(r'^/v2/phone/users/([^/]+)(/calling_plans|/phone_numbers)?(/[^/]+)?$', path)
@@ -260,92 +247,12 @@ def numbers_for(count):
 
 def plan_for(zoom, users, scope=None, **options):
     scope = scope or Scope(['example.com'])
-    desired, problems = normalize_users(users, 'ssoCreate', scope)
+    desired, problems, _deprecations = check_entries(users, 'users', 'ssoCreate', scope)
     with ThreadPoolExecutor(4) as executor:
         snap = read_account(zoom, executor, phone=any(u.get('phone') for u in users))
-        prefetch(zoom, executor, snap, desired, scope)
+        prefetch(zoom, executor, snap, desired, scope, options.get('unlisted', 'ignore'),
+                 options.get('removal_action', 'disassociate'))
     return build_plan(desired, snap, scope, problems, **options), snap
-
-
-# ---------------------------------------------------------------------------
-# Scope and input
-# ---------------------------------------------------------------------------
-
-class TestScope:
-    def test_domains_and_patterns(self):
-        scope = Scope(['Example.com'], ['*@sales.example.org'])
-        assert scope.configured
-        assert scope.contains('Ann@EXAMPLE.com')
-        assert scope.contains('bob@sales.example.org')
-        assert not scope.contains('bob@example.org')
-        assert not Scope().configured
-
-    def test_owner_admins_and_patterns_are_protected(self):
-        scope = Scope(['example.com'], protected=['breakglass-*@example.com'])
-        assert 'owner' in scope.protected_reason('o@example.com', {'role_id': '0'})
-        assert 'admin' in scope.protected_reason('a@example.com', {'role_id': 1})
-        assert 'matches' in scope.protected_reason('BreakGlass-1@example.com', {'role_id': '2'})
-        assert scope.protected_reason('m@example.com', {'role_id': '2'}) is None
-
-
-class TestNormalize:
-    def test_every_problem_at_once(self):
-        users = [
-            desired_user(1),
-            dict(desired_user(2), email='USER01@example.com'),                       # duplicate email
-            desired_user(3, phone={'extension_number': 1001}),                      # extension of user01
-            desired_user(4, phone={'phone_numbers': ['+14155550001']}),             # number of user01
-            {'email': 'not-an-email'},
-            desired_user(5, email='x@elsewhere.org'),                               # outside the scope
-            desired_user(6, phone={'extension_number': 'abc', 'phone_numbers': ['4155550100']}),
-            desired_user(7, first_name=''),
-        ]
-        desired, problems = normalize_users(users, 'ssoCreate', Scope(['example.com']))
-        text = ' | '.join(problems)
-        assert 'duplicate email' in text and 'users[1]' in text
-        assert 'extension_number: 1001 is also the extension of user01@example.com' in text
-        assert '+14155550001 is also listed for user01@example.com' in text
-        assert 'not-an-email' in text
-        assert 'outside the scope' in text
-        assert "'abc' is not an extension" in text and 'E.164' in text
-        assert 'first_name must not be empty' in text
-        assert len(problems) == 8
-        assert [u.email for u in desired][:2] == ['user01@example.com', 'user03@example.com']
-
-    def test_profile_and_phone_are_normalized(self):
-        desired, problems = normalize_users([desired_user(1, type='licensed', active=False)], 'create')
-        assert problems == []
-        user = desired[0]
-        assert user.profile == {'first_name': 'First1', 'last_name': 'Last1', 'display_name': None, 'type': 'licensed',
-                                'active': False, 'dept': None, 'job_title': None, 'timezone': None, 'language': None}
-        assert user.create_action == 'create'
-        assert user.phone == {'site': 'HQ', 'extension_number': 1001, 'calling_plans': ['US/CA Unlimited Calling Plan'],
-                              'phone_numbers': ['+14155550001']}
-        assert user.phone_state == 'present'
-
-
-class TestCheckOptions:
-    SPEC = {'email': {'type': 'str', 'required': True}, 'active': {'type': 'bool'},
-            'type': {'type': 'str', 'choices': ['basic', 'licensed']},
-            'phone': {'type': 'dict', 'options': {'state': {'type': 'str', 'default': 'present', 'choices': ['present', 'absent']},
-                                                  'calling_plans': {'type': 'list', 'elements': 'raw'}}}}
-
-    def test_converts_and_fills_defaults(self):
-        errors = []
-        result = check_options({'email': 'a@example.com', 'active': 'yes', 'phone': {'calling_plans': 200}}, self.SPEC, 'u', errors)
-        assert errors == []
-        assert result == {'email': 'a@example.com', 'active': True, 'type': None,
-                          'phone': {'state': 'present', 'calling_plans': [200]}}
-
-    def test_reports_every_problem(self):
-        errors = []
-        check_options({'active': 'maybe', 'type': 'pro', 'colour': 'red', 'phone': {'state': 'gone'}}, self.SPEC, 'u[0]', errors)
-        text = ' | '.join(errors)
-        assert 'unsupported option colour' in text
-        assert 'u[0].email: missing required option' in text
-        assert "u[0].active: 'maybe' is not a boolean" in text
-        assert "u[0].type: 'pro' is not one of basic, licensed" in text
-        assert "u[0].phone.state: 'gone' is not one of present, absent" in text
 
 
 # ---------------------------------------------------------------------------
@@ -426,9 +333,10 @@ class TestPlan:
         zoom = converged_zoom(1)
         zoom.add_user('invited@example.com', status='pending')
         zoom.add_user('left@example.com')
-        plan, _snap = plan_for(zoom, [desired_user(1)], unlisted='remove')
+        plan, _snap = plan_for(zoom, [desired_user(1)], unlisted='remove', removal_action='delete', allow_data_loss=True)
         removals = dict((e.email, e.removal[0].field) for e in plan.removals)
-        assert removals == {'invited@example.com': 'withdraw', 'left@example.com': 'disassociate'}
+        assert removals == {'invited@example.com': 'withdraw', 'left@example.com': 'delete'}
+        assert plan.problems == [] and plan.blocked_removals == []
 
     def test_conflicts_are_problems(self):
         zoom = converged_zoom(2)
@@ -449,9 +357,13 @@ class TestPlan:
         plan, _snap = plan_for(zoom, [desired_user(1)], unlisted='deactivate')
         assert len(plan.removals) == 5
         assert plan.in_scope_count == 6
-        assert check_removals(plan, 10, 100) == []
-        assert 'more than max_removals=4' in check_removals(plan, 4, 100)[0]
-        assert 'max_removal_percent=50' in check_removals(plan, 10, 50)[0]
+        assert removal_refusal(plan, 10, 100) is None
+        refused = removal_refusal(plan, 4, 100)
+        assert refused['rule'] == 'max_removals' and 'more than max_removals=4' in refused['message']
+        assert refused['numbers'] == {'removals': 5, 'in_scope': 6, 'percent': 83.3, 'max_removals': 4, 'max_removal_percent': 100}
+        assert sorted(refused['users']) == ['left%d@example.com' % i for i in range(5)]
+        refused = removal_refusal(plan, 10, 50)
+        assert refused['rule'] == 'max_removal_percent' and 'max_removal_percent=50' in refused['message']
 
     def test_digest_is_stable_and_covers_before_values(self):
         zoom = converged_zoom(3)
@@ -463,12 +375,20 @@ class TestPlan:
         zoom.by_ref('user01@example.com')['first_name'] = 'Changed meanwhile'
         plan_c, _snap = plan_for(zoom, users)
         assert plan_c.digest != plan_a.digest  # same after-values, different before: the account drifted
-        differences = compare_plans(plan_document(plan_a), plan_c)
-        assert differences == ["user01@example.com: approved update (first_name First1 -> A), now update "
-                               "(first_name Changed meanwhile -> A)"]
+        differences = compare_plans(plan_document(plan_a), plan_document(plan_c))
+        assert [difference_text(d) for d in differences] == [
+            "user01@example.com: approved update (first_name First1 -> A), now update (first_name Changed meanwhile -> A)"]
 
-    def test_unchanged_users_do_not_change_the_digest(self):
-        assert plan_digest([]) == plan_digest([_sync.Entry('a@example.com', 'unchanged')])
+    def test_digest_covers_the_options_that_decide_the_writes(self):
+        zoom = converged_zoom(1)
+        zoom.add_user('left@example.com')
+        base, _snap = plan_for(zoom, [desired_user(1)], unlisted='remove', removal_action='delete', allow_data_loss=True)
+        assert base.problems == []
+        for options in ({'transfer_to': 'user01@example.com', 'allow_data_loss': False}, {'batch_phone': False},
+                        {'new_user_type': 'licensed'}, {'create_action': 'custCreate'}):
+            other, _snap = plan_for(zoom, [desired_user(1)], unlisted='remove', removal_action='delete',
+                                    **dict({'allow_data_loss': True}, **options))
+            assert other.digest != base.digest, options
 
     def test_predicted_buckets(self):
         zoom = converged_zoom(1)
@@ -476,7 +396,7 @@ class TestPlan:
                                Scope(['example.com', 'other.org']))
         buckets = predicted_buckets(plan)
         assert buckets['created'] == ['user02@example.com']
-        assert buckets['updated'] == [{'email': 'user01@example.com', 'fields': ['first_name']}]
+        assert buckets['updated'] == [{'email': 'user01@example.com', 'fields': ['first_name'], 'actions': ['update:first_name']}]
         assert buckets['pending'][0]['reason'] == 'domain_not_associated'
 
 
@@ -489,42 +409,6 @@ class TestBatchItem:
         assert batch_item('a@example.com', {'site': 'Paris', 'extension_number': 1001, 'calling_plans': [200]}, inventory) is None
         assert batch_item('a@example.com', {'site': 'Paris', 'extension_number': 33001, 'calling_plans': [200]},
                           inventory)['extension_number'] == '001'
-
-
-ROW = {'id': 'u1', 'email': 'a@example.com', 'extension_number': 1001, 'site': {'id': 'site-hq', 'name': 'HQ'},
-       'calling_plans': [{'type': 200, 'name': 'US/CA Unlimited Calling Plan'}],
-       'phone_numbers': [{'id': 'num1', 'number': '+14155550001'}]}
-
-
-@settings(max_examples=200, deadline=None)
-@given(site=st.sampled_from([None, 'HQ', 'hq', 'site-hq', 'Paris', 'Nowhere']),
-       ext=st.sampled_from([None, 'auto', 1001, 1002]),
-       plans=st.sampled_from([None, [], [200], ['US/CA Unlimited Calling Plan'], [200, 100], [100], ['Gold']]),
-       numbers=st.sampled_from([None, [], ['+14155550001'], ['+14155550002'], ['+14155550001', '+14155550002']]))
-def test_phone_matches_only_when_plan_phone_plans_nothing(site, ext, plans, numbers):
-    desired = dict((k, v) for k, v in (('site', site), ('extension_number', ext), ('calling_plans', plans),
-                                       ('phone_numbers', numbers)) if v is not None)
-    inventory = PhoneInventory(PLANS, numbers_for(3), SITES, [ROW])
-    try:
-        steps = plan_phone(desired, copy.deepcopy(ROW), inventory, user_email='a@example.com', user_id='u1').steps
-    except ZoomPlanError:
-        steps = ['problem']
-    if phone_matches(desired, ROW, inventory):
-        assert steps == []
-
-
-@settings(max_examples=200, deadline=None)
-@given(first=st.sampled_from([None, 'Ann', 'ann', 'Bob']), display=st.sampled_from([None, 'Ann Lee', 'A. Lee']),
-       user_type=st.sampled_from([None, 'basic', 'licensed']), active=st.sampled_from([None, True, False]),
-       status=st.sampled_from(['active', 'inactive']), row_type=st.sampled_from([1, 2, 4]))
-def test_profile_matches_only_when_plan_user_plans_nothing(first, display, user_type, active, status, row_type):
-    from ansible_collections.zoomops.provisioning.plugins.module_utils._users import UserState, plan_user
-    profile = {'first_name': first, 'last_name': None, 'display_name': display, 'type': user_type, 'active': active}
-    row = {'id': 'u1', 'email': 'a@example.com', 'first_name': 'Ann', 'last_name': 'Lee', 'display_name': 'Ann Lee',
-           'type': row_type, 'status': status}
-    state = UserState('a@example.com', status, id='u1', user=row)
-    if _sync.profile_matches(profile, state):
-        assert plan_user(profile, state) == []
 
 
 # ---------------------------------------------------------------------------
@@ -557,7 +441,7 @@ class TestRender:
 
 def apply(zoom, users, **options):
     plan, snap = plan_for(zoom, users, **options)
-    assert plan.problems == []
+    assert plan.problems == [] and plan.blocked_removals == []
     zoom.calls[:] = []
     buckets, warnings = apply_plan(zoom, plan, snap, concurrency=4, wait_budget=5, sleep=lambda s: None)
     return plan, buckets, warnings
@@ -574,7 +458,8 @@ class TestApply:
         batches = [c for c in zoom.calls if c[:2] == ('POST', '/v2/phone/users/batch')]
         assert len(creates) == 25
         assert sorted(len(c[2]['users']) for c in batches) == [5, 10, 10]
-        assert ('GET', '/v2/users') in [(m, p) for m, p, _body in zoom.calls]  # the pending list after creating
+        # each create is confirmed by a lookup (_users.create_user), which also tells whether Zoom left it pending
+        assert len([c for c in zoom.calls if c[0] == 'GET' and c[1].startswith('/v2/users/user')]) == 25
         plan, _snap = plan_for(zoom, users)
         assert [e.action for e in plan.entries] == ['unchanged'] * 25
 
@@ -655,9 +540,13 @@ class TestApply:
     def test_removals_run_before_everything_else(self):
         zoom = converged_zoom(1)
         zoom.add_user('left@example.com')
-        _plan, buckets, _warnings = apply(zoom, [desired_user(1), desired_user(2)], unlisted='remove')
+        _plan, buckets, _warnings = apply(zoom, [desired_user(1), desired_user(2)], unlisted='remove',
+                                          removal_action='delete', transfer_to='user01@example.com')
         writes = zoom.writes()
         assert writes[0] == ('DELETE', '/v2/users/u4')
+        delete = [c for c in zoom.calls if c[0] == 'DELETE'][0]
+        assert delete[1] == '/v2/users/u4'
+        assert zoom.deletes[0]['action'] == 'delete' and zoom.deletes[0]['transfer_email'] == 'user01@example.com'
         assert buckets['removed'] == ['left@example.com']
         assert buckets['created'] == ['user02@example.com']
 
@@ -689,8 +578,112 @@ def test_read_account_splits_large_phone_lists_by_site_and_dedupes():
     assert isinstance(snap, Snapshot)
 
 
-def test_validate_options():
-    with pytest.raises(Exception, match='needs a scope'):
-        _sync.validate_options({'unlisted': 'remove', 'scope': None})
-    with pytest.raises(Exception, match='concurrency'):
-        _sync.validate_options({'concurrency': 0})
+# ---------------------------------------------------------------------------
+# Removals: managed domains (1107), transfer_to, no removal reported that Zoom did not do
+# ---------------------------------------------------------------------------
+
+class TestRemovals:
+    def test_disassociate_on_a_managed_domain_is_refused_before_any_write(self):
+        zoom = converged_zoom(1)
+        zoom.add_user('left@example.com')
+        zoom.add_user('invited@example.com', status='pending')
+        plan, _snap = plan_for(zoom, [desired_user(1)], unlisted='remove')
+        assert plan.blocked_removals == ['left@example.com']  # the invitation is withdrawn (no action): allowed
+        assert plan.managed_domains == ['example.com']
+        assert plan.problems == []
+        assert zoom.writes() == []
+
+    def test_disassociate_off_managed_domains_is_planned(self):
+        zoom = converged_zoom(1, domains=('other.org',))
+        zoom.add_user('left@example.com')
+        plan, _snap = plan_for(zoom, [desired_user(1)], unlisted='remove')
+        assert plan.blocked_removals == []
+        assert [e.removal[0].field for e in plan.removals] == ['disassociate']
+
+    @pytest.mark.parametrize('transfer_to, expected', [
+        ('nobody@example.com', 'transfer_to=nobody@example.com is not an active user of the account (absent)'),
+        ('sleeper@example.com', 'transfer_to=sleeper@example.com is not an active user of the account (inactive)'),
+        ('left@example.com', 'transfer_to must be another user than left@example.com'),
+    ])
+    def test_transfer_to_is_checked_while_planning(self, transfer_to, expected):
+        zoom = converged_zoom(1)
+        zoom.add_user('left@example.com')
+        zoom.add_user('sleeper@example.com', status='inactive')
+        plan, _snap = plan_for(zoom, [desired_user(1), {'email': 'sleeper@example.com'}], unlisted='remove',
+                               removal_action='delete', transfer_to=transfer_to)
+        assert any(expected in text for text in plan.problems), plan.problems
+        assert zoom.writes() == []
+
+    def test_transfer_to_deactivated_by_the_run_is_refused(self):
+        zoom = converged_zoom(2)
+        zoom.add_user('left@example.com')
+        plan, _snap = plan_for(zoom, [desired_user(1), desired_user(2, active=False)], unlisted='remove',
+                               removal_action='delete', transfer_to='user02@example.com')
+        assert plan.problems == ['transfer_to=user02@example.com is itself deactivated by this run: name a user who stays '
+                                 'active.']
+        assert plan.problem_details[0]['field'] == 'transfer_to'
+
+    def test_a_404_on_removal_counts_only_when_the_user_is_gone(self):
+        zoom = converged_zoom(1, domains=('other.org',))
+        zoom.add_user('left@example.com')
+        zoom.add_user('gone@example.com')
+        plan, snap = plan_for(zoom, [desired_user(1)], unlisted='remove')
+        del zoom.users[zoom.by_ref('gone@example.com')['id']]  # removed by someone else meanwhile
+        zoom.fail('DELETE', r'^/v2/users/u4$', api_error(404, 1001, 'User does not exist: u4.', 'DELETE', '/v2/users/u4'))
+        buckets, warnings = apply_plan(zoom, plan, snap, concurrency=2, sleep=lambda s: None)
+        assert buckets['removed'] == ['gone@example.com']
+        assert 'already gone' in ' '.join(warnings)
+        assert [f['email'] for f in buckets['failures']] == ['left@example.com']  # 404, but a lookup still finds it
+        assert zoom.by_ref('left@example.com') is not None
+
+
+class TestVocabulary:
+    def test_new_user_type_applies_to_creates_only(self):
+        zoom = converged_zoom(1)
+        zoom.by_ref('user01@example.com')['type'] = 2
+        plan, _snap = plan_for(zoom, [desired_user(1), desired_user(2), desired_user(3, type='basic')],
+                               new_user_type='licensed')
+        by_email = dict((e.email, e) for e in plan.entries)
+        assert by_email['user01@example.com'].action == 'unchanged'  # existing licence left alone
+        assert by_email['user02@example.com'].changes['type'] == [None, 'licensed']
+        assert by_email['user03@example.com'].changes['type'] == [None, 'basic']
+        zoom.calls[:] = []
+        _plan, buckets, _warnings = apply(zoom, [desired_user(2)], new_user_type='licensed')
+        assert buckets['created'] == ['user02@example.com']
+        assert [c[2]['user_info']['type'] for c in zoom.calls if c[:2] == ('POST', '/v2/users')] == [2]
+
+    def test_department_and_its_deprecated_alias(self):
+        zoom = converged_zoom(2)
+        plan, _snap = plan_for(zoom, [desired_user(1, department='Sales'), desired_user(2, dept='Ops')])
+        by_email = dict((e.email, e) for e in plan.entries)
+        assert by_email['user01@example.com'].changes == {'department': [None, 'Sales']}
+        assert by_email['user02@example.com'].changes == {'department': [None, 'Ops']}
+        assert by_email['user01@example.com'].labels == ['update:department']
+
+    def test_unlisted_ignored_users_are_listed_for_the_audit(self):
+        zoom = converged_zoom(1)
+        zoom.add_user('left@example.com', first_name='Left', type=2)
+        plan, _snap = plan_for(zoom, [desired_user(1)])
+        assert plan.unlisted_ignored == [{'email': 'left@example.com', 'status': 'active', 'first_name': 'Left',
+                                          'last_name': '', 'type': 'licensed'}]
+
+
+def test_progress_file_lines(tmp_path):
+    now = [0.0]
+    path = tmp_path / 'progress.jsonl'
+    progress = Progress(str(path), clock=lambda: now[0], interval=2.0, started=0.0)
+    progress.start('apply', users=3)
+    now[0] = 1.0
+    progress.outcome('created')
+    now[0] = 3.5
+    progress.outcome('created')   # 3.5 s after the start: a progress line
+    now[0] = 4.0
+    progress.outcome('failures')
+    now[0] = 5.0
+    progress.end('apply', created=2)
+    progress.finish({'created': 2, 'failures': 1}, changed=True)
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [line['event'] for line in lines] == ['phase_start', 'progress', 'phase_end', 'finished']
+    assert lines[1]['counts'] == {'created': 2} and lines[1]['done'] == 2 and lines[1]['total'] == 3
+    assert lines[2]['counts'] == {'created': 2, 'failures': 1}
+    assert progress.phases == {'apply': 5.0}

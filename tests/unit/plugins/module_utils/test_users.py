@@ -37,7 +37,6 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._users import
     pending_create_action,
     plan_removal,
     plan_user,
-    predict_create,
     predict_create_from,
     remove_user,
     type_code,
@@ -86,6 +85,11 @@ class FakeClient:
 
     def delete(self, path, json=None, params=None):
         return self._answer('DELETE', path, params, json)
+
+    def paginate(self, path, items_key, params=None, page_size=300, dedupe_key=None, max_pages=None):
+        """One scripted page (GET answer) per call; enough for readers that list small sets."""
+        del page_size, dedupe_key, max_pages
+        return iter((self._answer('GET', path, params) or {}).get(items_key) or [])
 
     def methods(self):
         return [(method, path) for method, path, _params, _json in self.calls]
@@ -141,6 +145,58 @@ def test_validate_email_never_crashes(text):
         assert '@' in validate_email(text)
     except ZoomConfigError as exc:
         assert 'email' in exc.msg
+
+
+@pytest.mark.parametrize('email,shown', [
+    ('..', "'..'"), ('a@b.com/../../phone?x=1', "'/', '?'"), ('a#b@example.com', "'#'"), ('a%40b@example.com', "'%'"),
+    ('a\\b@example.com', "'\\\\'"), ('a b@example.com', 'space'), ('a@example.com\t', None),
+])
+def test_email_path_characters_blame_the_email(email, shown):
+    problems = users.email_problems(email, 'email')
+    if shown is None:  # surrounding whitespace is stripped, not an error
+        assert problems == []
+        return
+    assert len(problems) == 1 and problems[0].startswith('email=') and 'URL' in problems[0] and shown in problems[0]
+
+
+@pytest.mark.parametrize('value,ok', [('Europe/Berlin', True), ('America/Argentina/Buenos_Aires', True), ('UTC', True),
+                                      ('Mars/Olympus_Mons', False), ('europe/berlin', False), ('', False), ('GMT+5', False)])
+def test_timezone_problems(value, ok):
+    problems = users.timezone_problems(value)
+    assert (problems == []) is ok
+    if not ok:
+        assert problems[0].startswith('timezone=') and 'Europe/Berlin' in problems[0]
+
+
+def test_timezone_without_tz_database_uses_the_pattern(monkeypatch):
+    monkeypatch.setattr(users, '_TIMEZONES', [frozenset()])
+    assert users.timezone_problems('Europe/Berlin') == [] and users.timezone_problems('Asia/Kolkata') == []
+    assert users.timezone_problems('Mars/Olympus_Mons') and users.timezone_problems('Europe/Ber lin')
+
+
+def test_language_problems():
+    assert users.language_problems('de-DE') == [] and users.language_problems('JP-jp') == []
+    assert users.normalize_language('JP-jp') == 'jp-JP' and users.normalize_language(None) is None
+    problems = users.language_problems('xx-KLINGON')
+    assert problems[0].startswith("language='xx-KLINGON'") and 'en-US' in problems[0]
+
+
+def test_profile_problems_lists_every_problem():
+    problems = users.profile_problems({'first_name': '', 'last_name': 'x' * 65, 'department': 'a\nb',
+                                       'timezone': 'Mars/Olympus_Mons', 'language': 'xx'}, prefix='users[0].')
+    assert [problem.split(' ')[0].split('=')[0] for problem in problems] == [
+        'users[0].first_name', 'users[0].last_name', 'users[0].department', 'users[0].timezone', 'users[0].language']
+    with pytest.raises(ZoomConfigError) as info:
+        users.raise_problems(problems, 'zoom_user')
+    assert '5 problems' in info.value.msg and 'nothing was sent to Zoom' in info.value.msg
+    users.raise_problems([], 'zoom_user')
+
+
+def test_transfer_problems():
+    assert users.transfer_problems({'transfer_to': 'b@example.com'}, 'a@example.com') == []
+    assert 'another user' in users.transfer_problems({'transfer_to': 'A@Example.com'}, 'a@example.com')[0]
+    assert users.transfer_problems({'transfer_to': 'b@x/y'}, 'a@example.com')[0].startswith('transfer_to=')
+    assert 'transfer_to' in users.transfer_problems({'transfer': ['meetings']}, 'a@example.com')[0]
 
 
 def test_validate_name():
@@ -236,30 +292,49 @@ def test_diagnose_pending_order():
     client = FakeClient()
     reason, remedy = diagnose_pending(client, 'a@example.com', create_action='create', domains={'other.com'})
     assert reason == 'awaiting_confirmation' and 'confirmation link' in remedy
-    reason, remedy = diagnose_pending(client, 'a@example.com', domains={'other.com'})
+    reason, remedy = diagnose_pending(client, 'a@example.com', create_action='ssoCreate', domains={'other.com'})
     assert reason == 'domain_not_associated'
-    assert 'Associated Domains' in remedy and 'example.com' in remedy and 'delete the pending user' in remedy
-    reason, remedy = diagnose_pending(client, 'a@example.com', created_now=True, pre_state=UserState('a@example.com', 'external'),
-                                      domains={'example.com'})
-    assert reason == 'existing_zoom_account' and 'consolidate' in remedy
-    reason, remedy = diagnose_pending(client, 'a@example.com', state=UserState('a@example.com', 'pending'), domains={'example.com'})
+    assert 'Associated Domains' in remedy and 'example.com' in remedy and 'remove the pending user' in remedy
+    reason, remedy = diagnose_pending(client, 'a@example.com', create_action='autoCreate', domains={'example.com'})
     assert reason == 'unknown' and remedy
+    assert diagnose_pending(client, 'a@example.com', create_action='ssoCreate', domains=None)[0] == 'unknown'
     assert client.calls == []
 
 
-def test_diagnose_pending_reads_domains_and_lookup():
+@pytest.mark.parametrize('pre_state', [None, 'external', 'absent'])
+def test_personal_account_by_elimination(pre_state):
+    """ssoCreate left the user pending on an associated domain: existing_zoom_account, with or without a 1010."""
+    before = UserState('a@example.com', pre_state) if pre_state else None
+    found = users.pending_diagnosis(None, 'a@example.com', create_action='ssoCreate', pre_state=before,
+                                    domains={'example.com'})
+    assert found.reason == 'existing_zoom_account' and 'consolidate' in found.remedy
+    assert any('associated domain' in line for line in found.evidence)
+    assert any('ssoCreate' in line for line in found.evidence)
+    assert any('1010' in line for line in found.evidence) == (pre_state == 'external')
+    assert tuple(found) == (found.reason, found.remedy)
+
+
+def test_remedies_fit_every_caller():
+    for reason in ('domain_not_associated', 'existing_zoom_account', 'awaiting_confirmation', 'unknown'):
+        text = users.remedy_for(reason, 'a@example.com')
+        assert 'state=absent' not in text and 'create_action=' not in text and 'on_' not in text
+    assert 'on_stuck' not in users.stuck_remedy('a@example.com')
+
+
+def test_diagnose_pending_reads_domains_only():
     client = FakeClient()
     client.script('GET', '/v2/accounts/me/managed_domains', {'domains': [{'domain': 'example.com', 'status': 'verified'}]})
-    client.script('GET', '/v2/users/a@example.com', api_error(400, 1010, 'User not belong to this account'))
-    assert diagnose_pending(client, 'a@example.com')[0] == 'existing_zoom_account'
+    assert diagnose_pending(client, 'a@example.com', create_action='ssoCreate')[0] == 'existing_zoom_account'
+    assert client.methods() == [('GET', '/v2/accounts/me/managed_domains')]
 
 
 @pytest.mark.parametrize('action,state,domains,expected', [
     ('create', 'absent', {'example.com'}, ('pending', 'awaiting_confirmation')),
     ('ssoCreate', 'absent', {'example.com'}, ('active', None)),
     ('ssoCreate', 'absent', {'other.com'}, ('pending', 'domain_not_associated')),
-    ('ssoCreate', 'external', {'example.com'}, ('pending', 'existing_zoom_account')),
-    ('ssoCreate', 'external', None, ('pending', 'existing_zoom_account')),
+    # a 1010 lookup is no proof of a personal account (Zoom may say it for every email outside the account)
+    ('ssoCreate', 'external', {'example.com'}, ('active', None)),
+    ('ssoCreate', 'external', None, ('active', None)),
     ('ssoCreate', 'absent', None, ('active', None)),
     ('autoCreate', 'absent', {'other.com'}, ('active', None)),
     ('custCreate', 'stuck_invitation', None, ('active', None)),
@@ -268,14 +343,6 @@ def test_predict_create_from(action, state, domains, expected):
     status, reason, remedy = predict_create_from('a@example.com', action, UserState('a@example.com', state), domains)
     assert (status, reason) == expected
     assert (remedy is None) == (reason is None)
-
-
-def test_predict_create_reads():
-    client = FakeClient()
-    client.script('GET', '/v2/users/a@example.com', api_error(404, 1001))
-    client.script('GET', '/v2/accounts/me/managed_domains', {'domains': []})
-    assert predict_create(client, 'a@example.com', 'ssoCreate')[:2] == ('pending', 'domain_not_associated')
-    assert client.writes() == []
 
 
 def test_pending_create_action():
@@ -290,8 +357,12 @@ def test_pending_create_action():
 def test_plan_user_only_set_fields():
     state = UserState('jane@example.com', 'active', id='u-1', user=rest_user(dept='Sales'))
     assert plan_user({'first_name': 'Jane', 'last_name': None, 'type': 'basic', 'active': True}, state) == []
-    changes = plan_user({'first_name': 'Janet', 'type': 'licensed', 'dept': 'R&D'}, state)
-    assert [change.label for change in changes] == ['update:first_name', 'update:type', 'update:dept']
+    changes = plan_user({'first_name': 'Janet', 'type': 'licensed', 'department': 'R&D', 'language': 'DE-de'}, state)
+    assert [change.label for change in changes] == ['update:first_name', 'update:type', 'update:department',
+                                                     'update:language']
+    assert changes[2].params == {'dept': 'R&D'} and changes[3].params == {'language': 'de-DE'}
+    assert plan_user({'dept': 'Sales'}, state) == []  # the sync's old key
+    assert plan_user({'language': 'EN-us'}, UserState('j@example.com', 'active', user=rest_user(language='en-US'))) == []
     assert changes[1].before == 'basic' and changes[1].after == 'licensed' and changes[1].params == {'type': 2}
 
 
@@ -359,14 +430,42 @@ def test_plan_removal_refusals_list_every_problem():
     assert plan_removal(admin, force=True)[0].label == 'remove:disassociate'
 
 
+def test_removal_problems_predict_1107_and_check_transfer_target():
+    active = UserState('a@example.com', 'active', id='u-1', user=rest_user())
+    problems = users.removal_problems(active, managed={'example.com'})
+    assert len(problems) == 1 and 'code 1107' in problems[0] and 'removal_action=delete' in problems[0]
+    assert users.removal_problems(active, managed={'other.com'}) == []
+    assert users.removal_problems(active, managed=None) == []  # unknown: caught at apply time
+    assert users.removal_problems(active, 'delete', transfer_to='b@example.com', managed={'example.com'}) == []
+    gone = UserState('b@example.com', 'absent')
+    problems = users.removal_problems(active, 'delete', transfer_to='b@example.com', transfer_state=gone)
+    assert problems == ['transfer_to=b@example.com is not an active user of the account (absent): name an active user of '
+                        'this account who receives the data of a@example.com.']
+    inactive = UserState('b@example.com', 'inactive', user=rest_user('b@example.com', 'inactive'))
+    assert 'inactive' in users.removal_problems(active, 'delete', transfer_to='b@example.com', transfer_state=inactive)[0]
+    with pytest.raises(ZoomPlanError) as info:
+        plan_removal(active, managed={'example.com'})
+    assert info.value.problems and 'deactivate' in str(info.value)
+    assert users.removal_problems(UserState('a@example.com', 'pending'), managed={'example.com'}) == []
+
+
+def test_managed_and_associated_domains():
+    client = FakeClient()
+    client.script('GET', '/v2/accounts/me/managed_domains', {'domains': [{'domain': 'Example.com', 'status': 'verified'},
+                                                                           {'domain': 'managed.example', 'status': 'pending'}]})
+    assert users.managed_domains(client) == {'example.com', 'managed.example'}
+    assert account_domains(client) == {'example.com'}
+    assert client.methods() == [('GET', '/v2/accounts/me/managed_domains')]  # read once
+
+
 # ---------------------------------------------------------------------------------------------- appliers
 
 def test_create_user_reads_status_back():
     client = FakeClient()
     client.script('POST', '/v2/users', {'id': 'u-1', 'email': 'a@example.com'})
     client.script('GET', '/v2/users/a@example.com', rest_user('a@example.com', 'pending'))
-    state, confirmed = create_user(client, 'a@example.com', {'first_name': 'A', 'type': 'licensed', 'active': False}, 'ssoCreate')
-    assert state.status == 'pending' and confirmed is False
+    outcome = create_user(client, 'a@example.com', {'first_name': 'A', 'type': 'licensed', 'active': False}, 'ssoCreate')
+    assert outcome.state.status == 'pending' and outcome.created and not outcome.confirmed_after_uncertain
     body = client.calls[0][3]
     assert body == {'action': 'ssoCreate', 'user_info': {'email': 'a@example.com', 'type': 2, 'first_name': 'A'}}
 
@@ -375,28 +474,75 @@ def test_create_user_uncertain_confirms_without_resending():
     client = FakeClient()
     client.script('POST', '/v2/users', ZoomUncertainWriteError('lost', method='POST', path='/v2/users'))
     client.script('GET', '/v2/users/a@example.com', rest_user('a@example.com'))
-    state, confirmed = create_user(client, 'a@example.com', {}, 'ssoCreate')
-    assert state.status == 'active' and confirmed is True
+    outcome = create_user(client, 'a@example.com', {}, 'ssoCreate')
+    assert outcome.state.status == 'active' and outcome.confirmed_after_uncertain and outcome.created
     assert client.methods().count(('POST', '/v2/users')) == 1
 
 
-def test_create_user_uncertain_not_landed_fails_clearly():
+def test_create_user_uncertain_not_landed_is_sent_again():
+    client = FakeClient()
+    client.script('POST', '/v2/users', ZoomUncertainWriteError('lost', method='POST', path='/v2/users'), {'id': 'u-1'})
+    client.script('GET', '/v2/users/a@example.com', api_error(404, 1001), rest_user('a@example.com'))
+    outcome = create_user(client, 'a@example.com', {}, 'ssoCreate')
+    assert outcome.created and outcome.sends == 2 and outcome.state.status == 'active'
+
+
+def test_create_user_resend_answered_409_means_the_first_landed():
+    client = FakeClient()
+    client.script('POST', '/v2/users', ZoomUncertainWriteError('lost', method='POST', path='/v2/users'),
+                  ZoomAPIError(409, 1005, 'User already in the account: a@example.com'))
+    client.script('GET', '/v2/users/a@example.com', api_error(404, 1001), rest_user('a@example.com'))
+    outcome = create_user(client, 'a@example.com', {}, 'ssoCreate')
+    assert outcome.created and outcome.confirmed_after_uncertain and not outcome.already_existed
+
+
+def test_create_user_never_landing_fails_saying_nothing_was_created():
     client = FakeClient()
     client.script('POST', '/v2/users', ZoomUncertainWriteError('lost', method='POST', path='/v2/users'))
     client.script('GET', '/v2/users/a@example.com', api_error(404, 1001))
-    with pytest.raises(ZoomError, match='did not land'):
-        create_user(client, 'a@example.com', {}, 'ssoCreate')
-    assert client.methods().count(('POST', '/v2/users')) == 1
+    with pytest.raises(users.ZoomCreateError, match='nothing was created') as info:
+        create_user(client, 'a@example.com', {}, 'ssoCreate', max_sends=2)
+    assert info.value.created is False and info.value.to_dict()['created'] is False
+    assert client.methods().count(('POST', '/v2/users')) == 2
 
 
 def test_create_user_conflict_and_holds_account():
     client = FakeClient()
     client.script('POST', '/v2/users', ZoomAPIError(409, 1005, 'User already in the account: a@example.com'))
     client.script('GET', '/v2/users/a@example.com', rest_user('a@example.com'))
-    assert create_user(client, 'a@example.com', {}, 'ssoCreate')[0].status == 'active'
+    outcome = create_user(client, 'a@example.com', {}, 'ssoCreate')
+    assert outcome.state.status == 'active' and outcome.already_existed and not outcome.created
     client = FakeClient().script('POST', '/v2/users', ZoomAPIError(400, 1009, 'The user a@example.com already holds an active account.'))
-    with pytest.raises(ZoomAPIError, match='another Zoom account'):
+    with pytest.raises(users.ZoomCreateError, match='nothing was created.*own Zoom account') as info:
         create_user(client, 'a@example.com', {}, 'autoCreate')
+    assert info.value.code == 1009 and not info.value.created
+
+
+@pytest.mark.parametrize('code', [2033, 2034, 2038, 3412])
+def test_create_user_without_a_free_licence(code):
+    client = FakeClient().script('POST', '/v2/users', ZoomAPIError(400, code, 'no seats'))
+    with pytest.raises(users.ZoomCreateError) as info:
+        create_user(client, 'a@example.com', {'type': 'licensed'}, 'ssoCreate')
+    assert 'as a licensed user' in info.value.msg and 'nothing was created' in info.value.msg
+    assert info.value.code == code and info.value.created is False
+
+
+def test_after_create_waits_out_the_user_lock():
+    busy = ZoomAPIError(429, 429, 'Too many concurrent requests.')
+    answers = [busy, busy, 'done']
+    sleeps = []
+
+    def call():
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert users.after_create(call, sleep=sleeps.append) == 'done' and sleeps == [1.0, 2.0]
+    answers.append(ZoomAPIError(400, 300, 'bad'))
+    with pytest.raises(ZoomAPIError):
+        users.after_create(call, sleep=sleeps.append)
+    assert sleeps == [1.0, 2.0]  # only the lock is waited out
 
 
 def test_apply_user_order():
@@ -416,15 +562,37 @@ def test_apply_user_order():
 def test_remove_user_paths():
     client = FakeClient().script('DELETE', '/v2/users/a+b@example.com', None)
     pending = UserState('a+b@example.com', 'pending', id='p-1', user=rest_user(status='pending'))
-    remove_user(client, pending, plan_removal(pending))
+    assert remove_user(client, pending, plan_removal(pending)) == 'removed'
     assert client.calls == [('DELETE', '/v2/users/a+b@example.com', None, None)]
-    client = FakeClient().script('DELETE', '/v2/users/u-1', api_error(404, 1001))
+
+
+def test_remove_user_404_counts_as_gone_only_when_a_lookup_confirms():
     active = UserState('a@example.com', 'active', id='u-1', user=rest_user())
-    remove_user(client, active, plan_removal(active))  # already gone: no error
+    client = FakeClient().script('DELETE', '/v2/users/u-1', api_error(404, 1001))
+    client.script('GET', '/v2/users/a@example.com', api_error(404, 1001))
+    assert remove_user(client, active, plan_removal(active)) == 'already_gone'
     assert client.calls[0][2] == {'action': 'disassociate'}
-    client = FakeClient().script('DELETE', '/v2/users/u-1', ZoomAPIError(400, 1107, 'You can not disassociate a user with managed domain.'))
-    with pytest.raises(ZoomAPIError, match='removal_action=delete'):
+    # still there: the transfer target was the cause
+    client = FakeClient().script('DELETE', '/v2/users/u-1', api_error(404, 1001, 'User does not exist: b@example.com.'))
+    client.script('GET', '/v2/users/a@example.com', rest_user('a@example.com'))
+    client.script('GET', '/v2/users/b@example.com', api_error(404, 1001))
+    with pytest.raises(ZoomPlanError, match='transfer_to=b@example.com is not an active user') as info:
+        remove_user(client, active, plan_removal(active, 'delete', 'b@example.com'), 'b@example.com')
+    assert 'still there' in str(info.value)
+    # still there, no transfer target to blame: Zoom's own error
+    client = FakeClient().script('DELETE', '/v2/users/u-1', api_error(404, 1001))
+    client.script('GET', '/v2/users/a@example.com', rest_user('a@example.com'))
+    with pytest.raises(ZoomAPIError):
         remove_user(client, active, plan_removal(active))
+
+
+def test_remove_user_1107_at_apply_time():
+    active = UserState('a@example.com', 'active', id='u-1', user=rest_user())
+    client = FakeClient().script('DELETE', '/v2/users/u-1', ZoomAPIError(400, 1107, 'You can not disassociate a user with '
+                                                                         'managed domain.', method='DELETE'))
+    with pytest.raises(ZoomPlanError, match='removal_action=delete') as info:
+        remove_user(client, active, plan_removal(active))
+    assert info.value.problems == [users.managed_domain_problem('a@example.com')]
 
 
 def test_change_equality_and_repr():

@@ -9,6 +9,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type  # pylint: disable=invalid-name
 
+import time
+
 import pytest
 
 from ansible_collections.zoomops.provisioning.plugins.modules import zoom_phone_info
@@ -71,20 +73,29 @@ def test_query(zoom_stub, run):
     assert not [r for r in zoom_stub.api_requests if r.path == '/v2/phone/numbers']
 
 
-def test_bad_query_is_explained(zoom_stub, run):
-    script_inventory(zoom_stub)
+def test_bad_query_is_explained_before_any_call(zoom_stub, run):
     result = run(gather=['calling_plans'], query='calling_plans[?')
     assert result['failed'] and 'JMESPath' in result['msg'] and 'query' in result['msg']
+    assert zoom_stub.requests == []
 
 
-def test_users(zoom_stub, run):
+@pytest.mark.parametrize('ref', ['a@b.com/../../phone?x=1', '..', 'x y', ''])
+def test_bad_user_refs_fail_before_any_call(zoom_stub, run, ref):
+    result = run(gather=['users'], users=['ada@example.com', ref])
+    assert result['failed'] and 'users' in result['msg'] and 'nothing was sent to Zoom' in result['msg']
+    assert zoom_stub.requests == []
+
+
+def test_users(zoom_stub, run, monkeypatch):
+    monkeypatch.setattr(time, 'sleep', lambda seconds: None)
     script_inventory(zoom_stub)
     zoom_stub.reply('GET', '/v2/users/ada@example.com', json={'id': 'u-ada', 'email': 'ada@example.com', 'status': 'active'})
     zoom_stub.reply('GET', '/v2/phone/users/u-ada', json={'id': 'u-ada', 'extension_number': 1001, 'site_id': 'site-lon',
                                                           'calling_plans': [{'type': 100}],
                                                           'phone_numbers': [{'id': 'n3', 'number': '+442071234567'}]})
     zoom_stub.reply('GET', '/v2/users/new@example.com', json={'id': 'u-new', 'email': 'new@example.com', 'status': 'active'})
-    zoom_stub.reply('GET', '/v2/phone/users/u-new', status=404, json={'code': 1001, 'message': 'User does not exist: u-new.'})
+    zoom_stub.reply('GET', '/v2/phone/users/u-new', status=404, json={'code': 1001, 'message': 'User does not exist: u-new.'},
+                    times=2)  # feature on, phone user 404: read again once (a 404 flip must not look like "no phone")
     zoom_stub.reply('GET', '/v2/users/u-new/settings', json={'feature': {'zoom_phone': True}})
     zoom_stub.reply('GET', '/v2/users/gone@example.com', status=404, json={'code': 1001, 'message': 'User does not exist'})
     result = run(gather=['users'], users=['ada@example.com', 'new@example.com', 'gone@example.com'])
@@ -93,3 +104,28 @@ def test_users(zoom_stub, run):
                             'calling_plans': ['US/CA Metered Calling Plan'], 'phone_numbers': ['+442071234567']}
     assert new['phone']['zoom_phone'] is True and new['phone_user_provisioning'] is True and new['phone_user'] is None
     assert gone['zoom_status'] == 'absent' and gone['phone']['zoom_phone'] is False
+
+
+# ---- against the simulator -------------------------------------------------------------------------------------
+
+zoomsim_testing = pytest.importorskip('zoomsim.testing')
+
+
+@pytest.mark.parametrize('vanishes', [False, True], ids=['steady', 'phone_user_vanishes_once'])
+@pytest.mark.parametrize('duplicates', [True, False], ids=['list_duplicates', 'no_list_duplicates'])
+def test_simulator_users_and_numbers(run_module, monkeypatch, vanishes, duplicates):
+    with zoomsim_testing.running_simulator('cases', phone_user_vanishes_once=vanishes, phone_list_duplicates=duplicates) as sim:
+        sim.freeze_clock()
+        monkeypatch.setattr(time, 'sleep', lambda seconds: sim.world.clock.advance(max(0.0, seconds)))
+        sim.call('GET', '/v2/phone/users/phone.full@example.com')  # the first read: with the switch, the next one is 404
+        start = sim.mark()
+        result = run_module(zoom_phone_info.main, {'gather': ['numbers', 'users'], 'users': ['phone.full@example.com'],
+                                                   'query': "numbers[?!assigned && site=='London'].number"}, env=sim.env())
+        assert not result.get('failed'), result.get('msg')
+        assert result['users'][0]['phone'] == {'zoom_phone': True, 'site': 'Main Site', 'extension_number': 1001,
+                                               'calling_plans': ['US/CA Unlimited Calling Plan'],
+                                               'phone_numbers': ['+14155550101']}
+        assert result['query_result'] == ['+442071838760', '+442071838761', '+442071838762']
+        numbers = [n['number'] for n in result['numbers']]
+        assert len(numbers) == len(set(numbers)) == 14
+        assert sim.writes_since(start) == []

@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type  # pylint: disable=invalid-name
 
 import copy
+import json
 
 import pytest
 
@@ -26,8 +27,13 @@ from ansible_collections.zoomops.provisioning.tests.unit.plugins.modules.test_zo
 
 SCIM_WORLD = copy.deepcopy(WORLD)
 SCIM_WORLD['phone'] = {'sites': [{'name': 'Main Site', 'main': True}],
-                       'calling_plans': [{'type': 200, 'name': 'US/CA Unlimited Calling Plan', 'subscribed': 5}]}
-FULL = {'first_name': 'Jane', 'last_name': 'Doe', 'display_name': 'Jane Doe', 'user_type': 'licensed', 'job_title': 'Engineer',
+                       'calling_plans': [{'type': 200, 'name': 'US/CA Unlimited Calling Plan', 'subscribed': 5},
+                                         {'type': 101, 'name': 'AU/NZ Metered Calling Plan', 'subscribed': 0}],
+                       'numbers': [{'number': '+14155550120', 'site': 'Main Site'},
+                                   {'number': '+14155550109', 'site': 'Main Site'}]}
+SCIM_WORLD['users'].append({'email': 'taken@example.com', 'type': 2,
+                            'phone': {'extension': 1099, 'site': 'Main Site', 'numbers': ['+14155550109']}})
+FULL = {'first_name': 'Jane', 'last_name': 'Doe', 'display_name': 'Jane Doe', 'type': 'licensed', 'job_title': 'Engineer',
         'department': 'R&D', 'organization': 'Example Inc', 'cost_center': 'CC-42', 'employee_number': '1001',
         'manager': 'Boss@example.com'}
 
@@ -99,10 +105,11 @@ def test_create_with_enterprise_attributes(run, sim):  # pylint: disable=redefin
 
 
 def test_create_deactivated_with_phone(run, sim):  # pylint: disable=redefined-outer-name
-    args = {'email': 'phone.new@example.com', 'first_name': 'Pho', 'active': False, 'zoom_phone_extension': '0',
-            'zoom_phone_site': 'Main Site'}
+    args = {'email': 'phone.new@example.com', 'first_name': 'Pho', 'active': False, 'extension_number': '0',
+            'site': 'Main Site', 'calling_plans': ['US/CA Unlimited Calling Plan']}
     check, _applied, _rerun = converge(run, sim, args)
-    assert check['actions'] == ['create', 'deactivate'] and check['zoom_status'] == 'inactive'
+    assert check['actions'] == ['create', 'phone:extension_number', 'phone:site', 'phone:calling_plans', 'deactivate']
+    assert check['zoom_status'] == 'inactive'
     user = sim.user('phone.new@example.com')
     assert user.status == 'inactive' and user.feature_zoom_phone
 
@@ -140,7 +147,43 @@ def test_inactive_user_attributes_need_reactivation(run, sim):  # pylint: disabl
 
 
 def test_domain_not_associated_refused(run, sim):  # pylint: disable=redefined-outer-name
-    refused_before_write(run, sim, {'email': 'x@elsewhere.example'}, 'associated domain', 'create_action=create')
+    refused_before_write(run, sim, {'email': 'x@elsewhere.example'}, 'associated domain', 'create action "create"')
+
+
+def test_create_with_every_phone_field(run, sim):  # pylint: disable=redefined-outer-name
+    args = {'email': 'pho.full@example.com', 'extension_number': '1010', 'site': 'main site', 'calling_plans': ['200'],
+            'phone_numbers': ['+14155550120']}
+    check, _applied, _rerun = converge(run, sim, args)
+    assert check['actions'] == ['create', 'phone:extension_number', 'phone:phone_numbers', 'phone:site', 'phone:calling_plans']
+    with sim.world.lock:
+        phone = sim.world.phone_users[sim.world.user_by_email('pho.full@example.com').id]
+        assert (phone.extension_number, phone.calling_plans) == (1010, [200])
+
+
+def test_phone_values_checked_against_the_account_before_any_write(run, sim):  # pylint: disable=redefined-outer-name
+    args = {'email': 'pho.bad@example.com', 'extension_number': '1099', 'site': 'Mars', 'calling_plans': ['Nope Plan'],
+            'phone_numbers': ['+14155550109']}
+    result = refused_before_write(run, sim, args, 'extension_number: 1099 is already used by taken@example.com',
+                                  "site: 'Mars' is not a Zoom Phone site", 'Main Site',
+                                  "calling_plans: 'Nope Plan' is not a calling plan", 'US/CA Unlimited Calling Plan (200)',
+                                  'phone_numbers: +14155550109 is already assigned', '4 problems')
+    assert len(result['problems']) == 4 and sim.user('pho.bad@example.com') is None
+    refused_before_write(run, sim, {'email': 'pho.bad@example.com', 'calling_plans': ['101']}, 'no free seat')
+    refused_before_write(run, sim, {'email': 'pho.bad@example.com', 'phone_numbers': ['+14155550999']},
+                         'not a number of the account')
+
+
+def test_old_option_names_still_work_with_a_deprecation(run, sim):  # pylint: disable=redefined-outer-name
+    args = {'email': 'old.names@example.com', 'user_type': 'licensed', 'zoom_phone_extension': '0',
+            'zoom_phone_site': 'Main Site', 'zoom_phone_calling_plan': '200', 'zoom_phone_number': '+14155550120'}
+    result = run(args)
+    assert not result.get('failed'), result.get('msg')
+    assert result['actions'] == ['create', 'phone:extension_number', 'phone:phone_numbers', 'phone:site',
+                                 'phone:calling_plans']
+    deprecations = json.dumps(result.get('deprecations'))
+    for old in ('user_type', 'zoom_phone_extension', 'zoom_phone_site', 'zoom_phone_calling_plan', 'zoom_phone_number'):
+        assert old in deprecations, old
+    assert '2.0.0' in deprecations and sim.user('old.names@example.com').type == 2
 
 
 # ------------------------------------------------------------------------------------------------ pending
@@ -154,20 +197,20 @@ def test_pending_keep_reports_state(run, sim):  # pylint: disable=redefined-oute
     other = run({'email': 'pend-domain@other.example', 'department': 'X'})
     assert (other['changed'], other['pending_reason']) == (False, 'domain_not_associated')
     assert any('not compared' in text for text in warnings_of(other))
-    unknown = run({'email': 'pend-sso@example.com'})
-    assert unknown['pending_reason'] == 'unknown' and unknown['remedy']
+    personal = run({'email': 'pend-sso@example.com'})
+    assert personal['pending_reason'] == 'existing_zoom_account' and personal['remedy'] and personal['pending_evidence']
     assert sim.writes() == []
 
 
 def test_pending_fail(run, sim):  # pylint: disable=redefined-outer-name
     result = refused_before_write(run, sim, {'email': 'pend-sso@example.com', 'on_pending': 'fail'}, 'pending invitation')
-    assert result['zoom_status'] == 'pending' and result['pending_reason'] == 'unknown'
+    assert result['zoom_status'] == 'pending' and result['pending_reason'] == 'existing_zoom_account'
 
 
 def test_pending_withdraw_and_provision(run, sim):  # pylint: disable=redefined-outer-name
     args = dict(FULL, email='invited@example.com', on_pending='withdraw_and_provision')
     check, applied, rerun = converge(run, sim, args)
-    assert check['actions'] == ['withdraw_invitation', 'create_rest', 'update:job_title', 'update:department',
+    assert check['actions'] == ['remove:withdraw', 'create', 'update:job_title', 'update:department',
                                 'update:organization', 'update:cost_center', 'update:employee_number', 'update:manager']
     assert applied['zoom_status'] == rerun['zoom_status'] == 'active' and rerun['pending_reason'] is None
     user = sim.user('invited@example.com')
@@ -183,7 +226,8 @@ def test_pending_withdraw_refused_when_domain_not_associated(run, sim):  # pylin
 def test_pending_withdraw_fails_loudly_when_zoom_keeps_it_pending(run, sim):  # pylint: disable=redefined-outer-name
     """The invitation hides why it is pending (here: a personal Zoom account); if the new user is pending again, fail."""
     result = run({'email': 'pend-sso@example.com', 'on_pending': 'withdraw_and_provision'})
-    assert result['failed'] and result['changed'] and result['actions'] == ['withdraw_invitation', 'create_rest']
+    assert result['failed'] and result['changed'] and result['actions'] == ['remove:withdraw', 'create']
+    assert result['pending_reason'] == 'existing_zoom_account'
     assert result['zoom_status'] == 'pending' and 'Rerunning would not help' in result['msg'] and result['remedy']
     assert sim.user('pend-sso@example.com').pending_reason == 'existing_zoom_account'
 
@@ -201,7 +245,7 @@ def test_stuck_invitation_provision_rest(run, sim, email):  # pylint: disable=re
     args = {'email': email, 'first_name': 'Back', 'last_name': 'Again', 'department': 'Returners', 'pronouns': 'they/them',
             'on_stuck_invitation': 'provision_rest'}
     check, applied, _rerun = converge(run, sim, args)
-    assert check['actions'] == ['create_rest', 'update:department', 'update:pronouns']
+    assert check['actions'] == ['create', 'update:department', 'update:pronouns']
     assert applied['zoom_status'] == 'active' and applied['user']['userName'] == email
     user = sim.user(email)
     assert (user.status, user.dept, user.display_name) == ('active', 'Returners', 'Back Again')
@@ -233,7 +277,7 @@ def test_absent_nothing_to_do(run, sim, email):  # pylint: disable=redefined-out
 
 
 def test_absent_disassociates_real_user(run, sim):  # pylint: disable=redefined-outer-name
-    check, _applied, rerun = converge(run, sim, {'email': 'active@example.com', 'state': 'absent'})
+    check, _applied, rerun = converge(run, sim, {'email': 'contractor@partner.example', 'state': 'absent'})
     assert check['actions'] == ['remove:disassociate'] and rerun['zoom_status'] == 'absent'
     assert sim.world.deleted_log[-1]['action'] == 'disassociate' and sim.world.deleted_log[-1]['via'] == 'users'
 
@@ -263,10 +307,19 @@ def test_absent_refuses_admin(run, sim):  # pylint: disable=redefined-outer-name
     ({'email': 'a@example.com', 'first_name': ''}, 'first_name'),
     ({'email': 'a@example.com', 'manager': 'not-an-email'}, 'manager'),
     ({'email': 'a@example.com', 'manager': 'A@example.com'}, 'manager'),
-    ({'email': 'a@example.com', 'user_type': 'gold'}, 'user_type'),
+    ({'email': 'a@example.com', 'type': 'gold'}, 'type'),
+    ({'email': 'a@example.com', 'user_type': 'gold'}, 'type'),
+    ({'email': 'a@example.com/../../phone?x=1'}, 'email'),
+    ({'email': '..'}, 'email'),
+    ({'email': 'a@example.com', 'extension_number': '\u00b2'}, 'extension_number'),
+    ({'email': 'a@example.com', 'zoom_phone_extension': '12a'}, 'extension_number'),
+    ({'email': 'a@example.com', 'phone_numbers': ['+1 415 555']}, 'phone_numbers'),
+    ({'email': 'a@example.com', 'phone_numbers': ['+14155550100', '+14155550101']}, 'phone_numbers'),
+    ({'email': 'a@example.com', 'calling_plans': ['200', '100']}, 'calling_plans'),
+    ({'email': 'a@example.com', 'site': ' '}, 'site'),
+    ({'email': 'a@example.com', 'state': 'absent', 'transfer_to': 'A@EXAMPLE.com'}, 'transfer_to'),
     ({'email': 'a@example.com', 'on_pending': 'ignore'}, 'on_pending'),
     ({'email': 'a@example.com', 'on_stuck_invitation': 'retry'}, 'on_stuck_invitation'),
-    ({'email': 'a@example.com', 'zoom_phone_extension': 'abc'}, 'zoom_phone_extension'),
     ({'email': 'a@example.com', 'department': 'x' * 300}, 'department'),
     ({'email': 'a@example.com', 'on_pending': 'withdraw_and_provision', 'create_action_rest': 'create'}, 'create_action_rest'),
 ])
@@ -312,3 +365,106 @@ def test_trap_answered_with_404(run_module):
         assert stuck['failed'] and stuck['zoom_status'] == 'stuck_invitation' and 'dead' in stuck['msg']
     finally:
         server.stop()
+
+
+# ------------------------------------------------------------------------------------------------ managed domains (1107)
+
+@pytest.mark.parametrize('blocks', [True, False], ids=['sim-1107-on', 'sim-1107-off'])
+def test_absent_on_managed_domain_is_refused_before_any_write(run_module, blocks):
+    server = Sim(SCIM_WORLD, managed_domain_blocks_disassociate=blocks)
+    try:
+        for check in (True, False):
+            server.mark()
+            result = run_module(zoom_scim_user.main, {'email': 'm.user@managed.example', 'state': 'absent',
+                                                      '_ansible_check_mode': check}, env=server.env())
+            assert result['failed'] and result['changed'] is False and result['problems']
+            for words in ('code 1107', 'deactivate', 'removal_action=delete', 'transfer_to', 'state=present and active=false'):
+                assert words in result['msg'], words
+            assert server.writes() == []
+    finally:
+        server.stop()
+
+
+def test_managed_domain_user_delete_with_transfer(run, sim):  # pylint: disable=redefined-outer-name
+    args = {'email': 'm.user@managed.example', 'state': 'absent', 'removal_action': 'delete', 'transfer_to': 'boss@example.com'}
+    check, _applied, _rerun = converge(run, sim, args)
+    assert check['actions'] == ['remove:delete'] and sim.user('m.user@managed.example') is None
+
+
+# ------------------------------------------------------------------------------------------------ fault table
+
+FAULTS = ('http_429', 'http_500', 'http_502', 'http_503', 'drop', 'lost_response', 'revoke_tokens')
+# every write zoom_scim_user sends: (name, task, method, path pattern, check of the end state)
+WRITES = [
+    ('scim-create', dict(FULL, email='f.new@example.com', active=False), 'POST', '/scim2/Users',
+     lambda sim: sim.user('f.new@example.com').status == 'inactive' and sim.user('f.new@example.com').dept == 'R&D'),
+    ('scim-deactivate-after-create', dict(FULL, email='f.new@example.com', active=False), 'PATCH', '/scim2/Users/*',
+     lambda sim: sim.user('f.new@example.com').status == 'inactive'),
+    ('scim-update', {'email': 'active@example.com', 'department': 'Ops', 'job_title': 'Lead'}, 'PUT', '/scim2/Users/*',
+     lambda sim: (sim.user('active@example.com').dept, sim.user('active@example.com').job_title) == ('Ops', 'Lead')),
+    ('scim-activate', {'email': 'inactive@example.com', 'active': True}, 'PATCH', '/scim2/Users/*',
+     lambda sim: sim.user('inactive@example.com').status == 'active'),
+    ('scim-delete', {'email': 'contractor@partner.example', 'state': 'absent', 'removal_action': 'scim_delete',
+                     'allow_data_loss': True}, 'DELETE', '/scim2/Users/*', lambda sim: sim.user('contractor@partner.example') is None),
+    ('rest-withdraw', dict(FULL, email='invited@example.com', on_pending='withdraw_and_provision'), 'DELETE', '/v2/users/*',
+     lambda sim: sim.user('invited@example.com').status == 'active'),
+    ('rest-create', dict(FULL, email='invited@example.com', on_pending='withdraw_and_provision'), 'POST', '/v2/users',
+     lambda sim: sim.user('invited@example.com').status == 'active'),
+    ('rest-create-then-put', dict(FULL, email='expired@example.com', on_stuck_invitation='provision_rest'), 'PUT',
+     '/scim2/Users/*', lambda sim: sim.user('expired@example.com').dept == 'R&D'),
+    ('rest-disassociate', {'email': 'contractor@partner.example', 'state': 'absent'}, 'DELETE', '/v2/users/*',
+     lambda sim: sim.user('contractor@partner.example') is None),
+]
+
+
+@pytest.mark.parametrize('fault', FAULTS)
+@pytest.mark.parametrize('name,args,method,path,done', WRITES, ids=[item[0] for item in WRITES])
+def test_single_fault_on_every_write_converges_in_the_same_run(run, sim, name, args, method, path, done, fault):  # pylint: disable=redefined-outer-name,too-many-arguments
+    del name
+    sim.faults({'match': {'method': method, 'path': path}, 'fault': fault})
+    sim.mark()
+    result = run(args)
+    assert sim.fired() == [fault]
+    assert not result.get('failed'), result.get('msg')
+    assert result['changed'] is True and done(sim)
+    with sim.world.lock:
+        assert sum(1 for user in sim.world.users.values() if user.email == args['email']) <= 1
+    created = [call for call in sim.writes() if call[0] == 'POST' and call[2] == 201]
+    assert len(created) <= 1
+    sim.mark()
+    rerun = run(args)
+    assert rerun['changed'] is False and sim.writes() == []
+
+
+def test_rest_provisioning_waits_out_the_user_lock(run_module):
+    server = Sim(SCIM_WORLD, user_create_lock_seconds=1.0)
+    try:
+        args = dict(FULL, email='expired@example.com', on_stuck_invitation='provision_rest')
+        result = run_module(zoom_scim_user.main, args, env=server.env())
+        assert not result.get('failed'), result.get('msg')
+        assert result['actions'][0] == 'create' and server.user('expired@example.com').dept == 'R&D'
+    finally:
+        server.stop()
+
+
+def test_refused_rest_create_after_the_withdrawal_says_what_was_done(run_module):
+    world = copy.deepcopy(SCIM_WORLD)
+    world['account']['paid_seats'] = 1
+    server = Sim(world)
+    try:
+        result = run_module(zoom_scim_user.main, dict(FULL, email='invited@example.com', on_pending='withdraw_and_provision'),
+                            env=server.env())
+        assert result['failed'] and result['created'] is False and 'nothing was created' in result['msg']
+        assert result['actions'] == ['remove:withdraw'] and result['changed'] is True
+        stuck = run_module(zoom_scim_user.main, dict(FULL, email='expired@example.com', on_stuck_invitation='provision_rest'),
+                           env=server.env())
+        assert stuck['failed'] and stuck['actions'] == [] and stuck['changed'] is False
+    finally:
+        server.stop()
+
+
+def test_old_and_new_name_together_are_refused(run, sim):  # pylint: disable=redefined-outer-name
+    sim.mark()
+    result = run({'email': 'both@example.com', 'zoom_phone_extension': '1500', 'extension_number': '1501'})
+    assert result['failed'] and 'extension_number and its old name zoom_phone_extension are both set' in result['msg']
+    assert sim.calls() == []

@@ -41,6 +41,8 @@ WORLD = {
         {'email': 'invited@example.com', 'status': 'pending', 'pending_reason': 'invited', 'login': 'email'},
         {'email': 'pend-domain@other.example', 'status': 'pending', 'pending_reason': 'domain_not_associated'},
         {'email': 'pend-sso@example.com', 'status': 'pending', 'pending_reason': 'existing_zoom_account'},
+        {'email': 'contractor@partner.example', 'first_name': 'Con', 'last_name': 'Tractor', 'meetings': 2},
+        {'email': 'm.user@managed.example', 'first_name': 'Man', 'last_name': 'Aged', 'meetings': 1},
     ],
     'dead_invitations': [{'email': 'expired@example.com', 'state': 'expired'},
                          {'email': 'deleted@example.com', 'state': 'deleted'}],
@@ -54,8 +56,13 @@ class Sim:
     """``zoomsim.testing.running_simulator`` plus what these tests need: env overrides, marks, call/write log,
     direct (independent) state reads, fault scripts, issued tokens."""
 
-    def __init__(self, world):
-        self._context = zoomsim_testing.running_simulator(copy.deepcopy(world))
+    def __init__(self, world, **switches):
+        from zoomsim.model import Behaviour  # pylint: disable=import-outside-toplevel
+
+        missing = sorted(name for name in switches if name not in Behaviour.__dataclass_fields__)
+        if missing:  # the simulator of this checkout predates the switch
+            pytest.skip('the simulator has no switch %s' % ', '.join(missing))
+        self._context = zoomsim_testing.running_simulator(copy.deepcopy(world), **switches)
         self.handle = self._context.__enter__()  # pylint: disable=unnecessary-dunder-call
         self._mark = 0
 
@@ -80,6 +87,10 @@ class Sim:
         """Requests logged since the last mark (OAuth included unless writes_only)."""
         return [(entry['method'], entry['path'], entry['status'])
                 for entry in self.handle.log(since=self._mark, writes_only=writes_only)]
+
+    def fired(self):
+        """The faults injected since the last mark."""
+        return [entry['fault'] for entry in self.handle.log(since=self._mark) if entry.get('fault')]
 
     def writes(self):
         return [(entry['method'], entry['path'], entry['status']) for entry in self.handle.writes_since(self._mark)]
@@ -209,29 +220,75 @@ def test_sso_create_domain_not_associated_warns(run, sim):  # pylint: disable=re
     assert sim.user('someone@other.example').pending_reason == 'domain_not_associated'
 
 
-def test_sso_create_existing_zoom_account(run, sim):  # pylint: disable=redefined-outer-name
-    sim.mark()
-    check = run({'email': 'personal@example.com'}, check=True)
-    assert (check['zoom_status'], check['pending_reason']) == ('pending', 'existing_zoom_account')
-    assert sim.writes() == []
-    applied = run({'email': 'personal@example.com'})
+# issue #10 item 2: the three plausible answers of GET /v2/users/{email} for an email outside the account
+LOOKUP_SETTINGS = [{}, {'external_email_lookup_code': 1001}, {'unknown_email_lookup_code': 1010}]
+
+
+@pytest.fixture(params=LOOKUP_SETTINGS, ids=['1010-personal', '1001-personal', '1010-every-email'])
+def lookup_sim(request):
+    server = Sim(WORLD, **request.param)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def lookup_run(run_module, lookup_sim):  # pylint: disable=redefined-outer-name
+    def runner(args, check=False):
+        return run_module(zoom_user.main, dict(args, _ansible_check_mode=check, _ansible_diff=True), env=lookup_sim.env())
+    return runner
+
+
+def test_personal_account_diagnosed_on_create_and_every_rerun(lookup_run, lookup_sim):  # pylint: disable=redefined-outer-name
+    lookup_sim.mark()
+    check = lookup_run({'email': 'personal@example.com'}, check=True)
+    # the personal account cannot be seen before the create: check mode predicts an ordinary create
+    assert (check['changed'], check['zoom_status'], check['pending_reason']) == (True, 'active', None)
+    assert lookup_sim.writes() == []
+    applied = lookup_run({'email': 'personal@example.com'})
     assert (applied['changed'], applied['zoom_status'], applied['pending_reason']) == (True, 'pending', 'existing_zoom_account')
-    assert 'consolidat' in applied['remedy']
-    sim.mark()
-    rerun = run({'email': 'personal@example.com'})
-    assert rerun['changed'] is False and rerun['zoom_status'] == 'pending' and sim.writes() == []
-    assert rerun['pending_reason'] in ('existing_zoom_account', 'unknown')
+    assert 'consolidat' in applied['remedy'] and 'state=absent' not in applied['remedy']
+    assert any('associated domain' in line for line in applied['pending_evidence'])
+    assert any('pending' in text for text in warnings_of(applied))
+    for _rerun in range(2):
+        lookup_sim.mark()
+        rerun = lookup_run({'email': 'personal@example.com'})
+        assert (rerun['changed'], rerun['zoom_status'], rerun['pending_reason']) == (False, 'pending', 'existing_zoom_account')
+        assert rerun['pending_evidence'] and lookup_sim.writes() == []
 
 
-@pytest.mark.parametrize('email,reason', [('someone@other.example', 'domain_not_associated'),
-                                          ('personal@example.com', 'existing_zoom_account')])
-def test_on_pending_fail_refuses_before_creating(run, sim, email, reason):  # pylint: disable=redefined-outer-name
+def test_check_mode_never_predicts_pending_for_a_new_user(lookup_run, lookup_sim):  # pylint: disable=redefined-outer-name
+    lookup_sim.mark()
+    for email in ('brand.new@example.com', 'personal@example.com'):
+        check = lookup_run({'email': email, 'on_pending': 'fail'}, check=True)
+        assert not check.get('failed') and (check['zoom_status'], check['pending_reason']) == ('active', None)
+    predicted = lookup_run({'email': 'x@other.example'}, check=True)
+    assert (predicted['zoom_status'], predicted['pending_reason']) == ('pending', 'domain_not_associated')
+    assert lookup_sim.writes() == []
+    created = lookup_run({'email': 'brand.new@example.com'})
+    assert (created['zoom_status'], created['pending_reason']) == ('active', None)
+
+
+def test_on_pending_fail_refuses_before_creating_when_predictable(run, sim):  # pylint: disable=redefined-outer-name
     for check in (True, False):
         sim.mark()
-        result = run({'email': email, 'on_pending': 'fail'}, check=check)
-        assert result['failed'] and result['pending_reason'] == reason and reason.split('_')[0] in result['msg']
+        result = run({'email': 'someone@other.example', 'on_pending': 'fail'}, check=check)
+        assert result['failed'] and result['pending_reason'] == 'domain_not_associated' and 'domain' in result['msg']
         assert result['changed'] is False and sim.writes() == []
-    assert sim.user(email) is None
+    assert sim.user('someone@other.example') is None
+
+
+def test_on_pending_fail_after_create_says_it_was_created(run, sim):  # pylint: disable=redefined-outer-name
+    result = run({'email': 'personal@example.com', 'on_pending': 'fail'})
+    assert result['failed'] and result['changed'] is True and 'was created but' in result['msg']
+    assert result['pending_reason'] == 'existing_zoom_account' and result['pending_evidence']
+
+
+def test_on_pending_warn_is_a_deprecated_keep(run, sim):  # pylint: disable=redefined-outer-name
+    result = run({'email': 'pend-sso@example.com', 'on_pending': 'warn'})
+    assert not result.get('failed') and result['zoom_status'] == 'pending'
+    assert any('on_pending=warn is deprecated' in json.dumps(item) for item in result.get('deprecations') or [])
 
 
 def test_create_action_create_is_awaiting_confirmation(run, sim):  # pylint: disable=redefined-outer-name
@@ -260,21 +317,74 @@ def test_stuck_invitation_is_recreated(run, sim):  # pylint: disable=redefined-o
         assert 'expired@example.com' not in sim.world.dead_invitations
 
 
-def test_other_business_account_fails_clearly(run, sim):  # pylint: disable=redefined-outer-name
-    result = run({'email': 'corp@example.com'})
-    assert result['failed'] and result['code'] == 1009 and 'another Zoom account' in result['msg']
-    sim.mark()
-    refused = run({'email': 'corp@example.com', 'create_action': 'autoCreate'})
-    assert refused['failed'] and 'code 1009' in refused['msg'] and sim.writes() == []
+@pytest.mark.parametrize('action', ['ssoCreate', 'autoCreate'])
+def test_other_business_account_fails_clearly(run, sim, action):  # pylint: disable=redefined-outer-name
+    result = run({'email': 'corp@example.com', 'create_action': action})
+    assert result['failed'] and result['code'] == 1009 and 'own Zoom account' in result['msg']
+    assert result['changed'] is False and result['created'] is False and 'nothing was created' in result['msg']
+    assert sim.user('corp@example.com') is None
 
 
 # ------------------------------------------------------------------------------------------------ absent
 
 def test_absent_disassociates_by_default(run, sim):  # pylint: disable=redefined-outer-name
-    check, applied, rerun = converge(run, sim, {'email': 'active@example.com', 'state': 'absent'})
+    check, applied, rerun = converge(run, sim, {'email': 'contractor@partner.example', 'state': 'absent'})
     assert check['actions'] == ['remove:disassociate'] and applied['zoom_status'] == rerun['zoom_status'] == 'absent'
-    assert sim.user('active@example.com') is None
+    assert sim.user('contractor@partner.example') is None
     assert sim.world.deleted_log[-1]['action'] == 'disassociate'
+
+
+def assert_managed_domain_refusal(result, email):
+    assert result['failed'] and result['changed'] is False and result['actions'] == []
+    for words in ('code 1107', 'deactivate', 'removal_action=delete', 'transfer_to', 'allow_data_loss',
+                  'state=present and active=false', 'Nothing was removed'):
+        assert words in result['msg'], words
+    assert email in result['msg'] and result['problems']
+
+
+@pytest.mark.parametrize('blocks', [True, False], ids=['sim-1107-on', 'sim-1107-off'])
+@pytest.mark.parametrize('email', ['active@example.com', 'm.user@managed.example'])
+def test_absent_on_managed_domain_is_refused_before_any_write(run_module, email, blocks):
+    """1107 predicted from the account's domains (associated or managed), in check mode too, whatever the switch."""
+    server = Sim(WORLD, managed_domain_blocks_disassociate=blocks)
+    try:
+        for check in (True, False):
+            server.mark()
+            result = run_module(zoom_user.main, {'email': email, 'state': 'absent', '_ansible_check_mode': check},
+                                env=server.env())
+            assert_managed_domain_refusal(result, email)
+            assert server.writes() == []
+        assert server.user(email).status == 'active'
+    finally:
+        server.stop()
+
+
+def test_absent_1107_at_apply_time_gets_the_same_answer(run_module):
+    """When Zoom will not list the account's domains (free plan here), Zoom's own 1107 gets the same message."""
+    world = copy.deepcopy(WORLD)
+    world['account']['plan'] = 'free'
+    server = Sim(world)
+    try:
+        server.mark()
+        check = run_module(zoom_user.main, {'email': 'active@example.com', 'state': 'absent', '_ansible_check_mode': True},
+                           env=server.env())
+        assert check['changed'] and check['actions'] == ['remove:disassociate'] and server.writes() == []
+        result = run_module(zoom_user.main, {'email': 'active@example.com', 'state': 'absent'}, env=server.env())
+        assert_managed_domain_refusal(result, 'active@example.com')
+        assert 'Zoom API call' not in result['msg'] and 'exception' not in result
+        assert [(method, status) for method, _path, status in server.writes()] == [('DELETE', 400)]
+        assert server.user('active@example.com').status == 'active'
+    finally:
+        server.stop()
+
+
+def test_managed_domain_user_can_be_deactivated_or_deleted(run, sim):  # pylint: disable=redefined-outer-name
+    check, _applied, _rerun = converge(run, sim, {'email': 'm.user@managed.example', 'active': False})
+    assert check['actions'] == ['deactivate'] and sim.user('m.user@managed.example').status == 'inactive'
+    args = {'email': 'm.user@managed.example', 'state': 'absent', 'removal_action': 'delete', 'transfer_to': 'boss@example.com'}
+    check, _applied, _rerun = converge(run, sim, args)
+    assert check['actions'] == ['remove:delete'] and sim.user('m.user@managed.example') is None
+    assert sim.world.deleted_log[-1]['transferred']['meetings'] == 1
 
 
 def test_absent_delete_needs_transfer_or_opt_in(run, sim):  # pylint: disable=redefined-outer-name
@@ -296,10 +406,14 @@ def test_absent_delete_with_data_loss_opt_in(run, sim):  # pylint: disable=redef
     assert sim.world.deleted_log[-1]['action'] == 'delete'
 
 
-def test_absent_transfer_target_must_be_active(run, sim):  # pylint: disable=redefined-outer-name
-    sim.mark()
-    result = run({'email': 'active@example.com', 'state': 'absent', 'removal_action': 'delete', 'transfer_to': 'nobody@example.com'})
-    assert result['failed'] and 'not an active user' in result['msg'] and sim.writes() == []
+@pytest.mark.parametrize('target', ['nobody@example.com', 'inactive@example.com', 'personal@example.com'])
+def test_absent_transfer_target_must_be_active(run, sim, target):  # pylint: disable=redefined-outer-name
+    for check in (True, False):
+        sim.mark()
+        result = run({'email': 'active@example.com', 'state': 'absent', 'removal_action': 'delete', 'transfer_to': target},
+                     check=check)
+        assert result['failed'] and 'transfer_to=%s is not an active user' % target in result['msg']
+        assert result['changed'] is False and sim.writes() == []
 
 
 def test_absent_refuses_owner_and_admin(run, sim):  # pylint: disable=redefined-outer-name
@@ -382,13 +496,110 @@ def test_lost_create_answer_is_confirmed(run, sim):  # pylint: disable=redefined
     assert run({'email': 'lost@example.com', 'first_name': 'Lost'})['changed'] is False
 
 
-def test_create_that_did_not_land_is_not_resent(run, sim):  # pylint: disable=redefined-outer-name
-    sim.faults({'match': {'method': 'POST', 'path': '/v2/users'}, 'fault': 'http_502'})
+def test_create_that_never_lands_fails_saying_nothing_was_created(run, sim):  # pylint: disable=redefined-outer-name
+    sim.faults({'match': {'method': 'POST', 'path': '/v2/users'}, 'fault': 'http_502', 'times': 3})
     sim.mark()
     result = run({'email': 'never@example.com'})
-    assert result['failed'] and 'did not land' in result['msg']
-    assert [call[:2] for call in sim.writes()] == [('POST', '/v2/users')]
+    assert result['failed'] and result['changed'] is False and result['created'] is False
+    assert 'nothing was created' in result['msg'] and '3 times' in result['msg']
+    assert [call[:2] for call in sim.writes()] == [('POST', '/v2/users')] * 3
     assert sim.user('never@example.com') is None
+
+
+FAULTS = ('http_429', 'http_500', 'http_502', 'http_503', 'drop', 'lost_response', 'revoke_tokens')
+# every write zoom_user sends: (task, the write's method and path pattern, check of the end state)
+WRITES = [
+    ('create', {'email': 'f.new@example.com', 'first_name': 'F', 'department': 'Ops', 'active': False}, 'POST', '/v2/users',
+     lambda sim: sim.user('f.new@example.com').status == 'inactive' and sim.user('f.new@example.com').dept == 'Ops'),
+    ('create-patch', {'email': 'f.new@example.com', 'first_name': 'F', 'department': 'Ops', 'active': False},
+     'PATCH', '/v2/users/*', lambda sim: sim.user('f.new@example.com').dept == 'Ops'),
+    ('create-deactivate', {'email': 'f.new@example.com', 'department': 'Ops', 'active': False}, 'PUT', '/v2/users/*/status',
+     lambda sim: sim.user('f.new@example.com').status == 'inactive'),
+    ('update', {'email': 'active@example.com', 'last_name': 'Changed', 'timezone': 'Europe/Berlin'}, 'PATCH', '/v2/users/*',
+     lambda sim: (sim.user('active@example.com').last_name, sim.user('active@example.com').timezone) == ('Changed', 'Europe/Berlin')),
+    ('activate', {'email': 'inactive@example.com', 'active': True}, 'PUT', '/v2/users/*/status',
+     lambda sim: sim.user('inactive@example.com').status == 'active'),
+    ('disassociate', {'email': 'contractor@partner.example', 'state': 'absent'}, 'DELETE', '/v2/users/*',
+     lambda sim: sim.user('contractor@partner.example') is None),
+    ('delete', {'email': 'active@example.com', 'state': 'absent', 'removal_action': 'delete', 'transfer_to': 'boss@example.com'},
+     'DELETE', '/v2/users/*', lambda sim: sim.user('active@example.com') is None and sim.user('boss@example.com').meetings == 3),
+    ('withdraw', {'email': 'invited@example.com', 'state': 'absent'}, 'DELETE', '/v2/users/*',
+     lambda sim: sim.user('invited@example.com') is None),
+]
+
+
+@pytest.mark.parametrize('fault', FAULTS)
+@pytest.mark.parametrize('name,args,method,path,done', WRITES, ids=[item[0] for item in WRITES])
+def test_single_fault_on_every_write_converges_in_the_same_run(run, sim, name, args, method, path, done, fault):  # pylint: disable=redefined-outer-name,too-many-arguments
+    del name
+    sim.faults({'match': {'method': method, 'path': path}, 'fault': fault})
+    sim.mark()
+    result = run(args)
+    assert sim.fired() == [fault]
+    assert not result.get('failed'), result.get('msg')
+    assert result['changed'] is True and done(sim)
+    with sim.world.lock:
+        assert sum(1 for user in sim.world.users.values() if user.email == args['email']) <= 1
+        assert sum(1 for entry in sim.world.deleted_log if entry['email'] == args['email']) <= 1
+    assert [call for call in sim.writes() if call[0] == 'POST' and call[2] == 201] in ([], [('POST', '/v2/users', 201)])
+    sim.mark()
+    rerun = run(args)
+    assert rerun['changed'] is False and sim.writes() == []
+
+
+def switched(run_module, world, args, **switches):
+    """Run zoom_user once against a simulator started with ``switches``; returns (result, writes)."""
+    server = Sim(world, **switches)
+    try:
+        server.mark()
+        result = run_module(zoom_user.main, dict(args, _ansible_diff=True), env=server.env())
+        return result, server.writes(), server
+    finally:
+        server.stop()
+
+
+def test_per_user_lock_after_create_is_waited_out(run_module):
+    args = {'email': 'locked@example.com', 'department': 'Ops', 'job_title': 'Lead', 'active': False}
+    result, writes, server = switched(run_module, WORLD, args, user_create_lock_seconds=1.0)
+    assert not result.get('failed'), result.get('msg')
+    assert result['actions'] == ['create', 'update:department', 'update:job_title', 'deactivate']
+    assert [(method, status) for method, _path, status in writes if status < 300] == [('POST', 201), ('PATCH', 204),
+                                                                                     ('PUT', server.world.behaviour.user_status_success_code)]
+
+
+@pytest.mark.parametrize('mode', ['once', 'once_removed'])
+def test_concurrent_removal_429_is_retried(run_module, mode):
+    result, _writes, server = switched(run_module, WORLD, {'email': 'contractor@partner.example', 'state': 'absent'},
+                                       removal_concurrent_429=mode)
+    assert not result.get('failed'), result.get('msg')
+    assert result['changed'] and result['zoom_status'] == 'absent' and server.user('contractor@partner.example') is None
+
+
+@pytest.mark.parametrize('seat_error,code', [('specific', 2034), ('3412', 3412)])
+def test_no_free_licence_fails_at_create_with_nothing_created(run_module, seat_error, code):
+    world = copy.deepcopy(WORLD)
+    world['account']['paid_seats'] = 1
+    result, writes, server = switched(run_module, world, {'email': 'pro@example.com', 'type': 'licensed', 'department': 'X'},
+                                      seat_limit_error=seat_error)
+    assert result['failed'] and result['code'] == code and result['changed'] is False and result['created'] is False
+    assert 'as a licensed user' in result['msg'] and 'nothing was created' in result['msg']
+    assert [(method, status) for method, _path, status in writes] == [('POST', 400)]
+    assert server.user('pro@example.com') is None
+
+
+def test_missing_scope_names_the_scope_and_where_to_add_it(run_module):
+    scopes = ['user:read:user:admin', 'account:read:admin', 'user:read:list_users:admin']
+    result, writes, _server = switched(run_module, WORLD, {'email': 'scoped@example.com'}, app_scopes=scopes)
+    assert result['failed'] and result['code'] == 4711 and result['changed'] is False
+    assert 'user:write:user:admin' in result['msg'] and 'Server-to-Server OAuth app' in result['msg']
+    assert 'Nothing was created' in result['msg'] or 'nothing was created' in result['msg']
+    assert [status for _method, _path, status in writes] == [400]
+
+
+def test_rest_api_disabled_is_explained(run_module):
+    result, writes, _server = switched(run_module, WORLD, {'email': 'a@example.com'}, rest_api_disabled=True)
+    assert result['failed'] and result['status'] == 403 and 'REST API has been denied' in result['msg']
+    assert writes == [] and 'Traceback' not in result['msg']
 
 
 def test_retries_5xx_429_and_expired_token(run, sim):  # pylint: disable=redefined-outer-name
