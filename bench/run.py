@@ -2,7 +2,7 @@
 # Copyright: Contributors to the zoomops.provisioning collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Benchmarks of zoom_user_sync against the Zoom simulator (a harness, not a test).
+"""Benchmarks of zoom_user_sync and the phone_user role against the Zoom simulator (a harness, not a test).
 
 For each N it starts the simulator in this process with a generated world (Business+ rate limits,
 ``--latency-ms`` per request, default 100), runs real ``ansible-playbook`` runs and prints a table:

@@ -24,6 +24,14 @@ sdist=$(ls "$work"/dist/zoomsim-*.tar.gz)
 echo "build-check: built $(basename "$wheel") and $(basename "$sdist")"
 
 fail=0
+# the tested-versions table stays true: requires_ansible claims the ansible-core line the venv tests, and so does the README
+tested=$(python -c 'from ansible.release import __version__ as v; print(".".join(v.split(".")[:2]))')
+if ! grep -qE "^requires_ansible: '>=${tested}\.0'" "$root/meta/runtime.yml" \
+    || ! grep -qF "| ansible-core | ${tested} (" "$root/README.md"; then
+  echo "build-check: meta/runtime.yml requires_ansible and README.md's tested versions must name ansible-core ${tested}," \
+    "the version make test runs" >&2
+  fail=1
+fi
 # the README's install commands name the artifacts by version: keep them true when a version changes
 for artifact in "$tarball" "$wheel"; do
   if ! grep -qF "$(basename "$artifact")" "$root/README.md"; then

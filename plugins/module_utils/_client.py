@@ -8,43 +8,66 @@
 * ``requests.Session`` with a connection pool sized for worker threads;
 * Server-to-Server OAuth token fetched lazily, once per process (thread-safe),
   re-fetched once when Zoom answers ``401`` with code 124;
-* retries as the ``RETRY_POLICY`` table says (429 honours ``Retry-After``;
-  5xx and lost connections are retried for GET/PUT/PATCH/DELETE only, a POST
-  raises ``ZoomUncertainWriteError``; an endpoint that never answered and
-  refuses the connection or does not resolve fails at once, naming the option);
+* retries as the table ``_client_policy.RETRY_POLICY`` says (429 honours
+  ``Retry-After``; 5xx and lost connections are retried for GET/PUT/PATCH/DELETE
+  only, a POST raises ``ZoomUncertainWriteError``; an endpoint that never answered
+  and refuses the connection or does not resolve fails at once, naming the option);
 * optional per-label rate budget (``_ratelimit.RateBudget``) shared by threads;
 * pagination helpers for ``next_page_token`` lists and SCIM ``startIndex``.
 
-Nothing here calls ``fail_json``; errors are the typed exceptions of ``_errors``.
-No secret (client secret, its base64 ``Basic`` forms, access tokens) ever goes
-into an exception, a log hook call or ``stats``: ``secret_forms`` lists them and
-every raised error is scrubbed.
+Beside it: ``_client_options`` (defaults, option checks, secret forms),
+``_client_policy`` (the retry table), ``_client_answers`` (unexpected answers as
+errors). Nothing here calls ``fail_json``; errors are the typed exceptions of
+``_errors``. No secret (client secret, its base64 ``Basic`` forms, access tokens)
+ever goes into an exception, a log hook call or ``stats``: every raised error is
+scrubbed.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type  # pylint: disable=invalid-name
 
-import base64
 import collections
 import copy
-import math
 import random
-import re
-import socket
 import threading
 import time
 import traceback
 
-from json import dumps as json_dumps, loads as json_loads
+from json import dumps as json_dumps
 from urllib.parse import quote, urlsplit
 
+from ansible_collections.zoomops.provisioning.plugins.module_utils._client_answers import (
+    api_error,
+    connection_error,
+    describe_body,
+    json_or_none,
+    success_data,
+)
+from ansible_collections.zoomops.provisioning.plugins.module_utils._client_options import (
+    CREDENTIAL_ENV,
+    DEFAULT_API_URL,
+    DEFAULT_OAUTH_URL,
+    DEFAULT_TIMEOUT,
+    missing_credentials_message,
+    missing_requests_message,
+    scrub,
+    secret_forms,
+    validate_base_url,
+    validate_timeout,
+)
+from ansible_collections.zoomops.provisioning.plugins.module_utils._client_policy import (
+    IDEMPOTENT_METHODS,
+    RETRY_POLICY,
+    connection_outcome,
+    retried,
+    status_outcome,
+)
 from ansible_collections.zoomops.provisioning.plugins.module_utils._errors import (
     CODE_INVALID_TOKEN,
     ZoomAPIError,
     ZoomAuthError,
     ZoomConfigError,
-    ZoomConnectionError,
     ZoomError,
     ZoomRateLimitError,
     ZoomUncertainWriteError,
@@ -70,22 +93,10 @@ except ImportError:
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
-try:
-    from urllib3.exceptions import NewConnectionError, ConnectTimeoutError
-except ImportError:
-    NewConnectionError = ConnectTimeoutError = None  # pylint: disable=invalid-name
-try:
-    from urllib3.exceptions import NameResolutionError  # urllib3 2.x
-except ImportError:
-    NameResolutionError = None  # pylint: disable=invalid-name
-
 
 COLLECTION_VERSION = '0.1.0'
 USER_AGENT = 'zoomops.provisioning/%s' % COLLECTION_VERSION
 
-DEFAULT_API_URL = 'https://api.zoom.us'
-DEFAULT_OAUTH_URL = 'https://zoom.us/oauth/token'
-DEFAULT_TIMEOUT = 30
 DEFAULT_MAX_RETRIES = 6
 DEFAULT_MAX_WAIT = 60.0
 BACKOFF_BASE = 0.5
@@ -93,30 +104,14 @@ BACKOFF_CAP = 30.0
 # refresh the token this many seconds before Zoom says it expires
 TOKEN_EXPIRY_MARGIN = 60.0
 
-CREDENTIAL_ENV = (
-    ('account_id', 'ZOOM_ACCOUNT_ID'),
-    ('client_id', 'ZOOM_CLIENT_ID'),
-    ('client_secret', 'ZOOM_CLIENT_SECRET'),
-)
-
-# methods whose repetition cannot create a second object
-IDEMPOTENT_METHODS = frozenset(['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'DELETE'])
 
 JSON_MEDIA = 'application/json'
 SCIM_MEDIA = 'application/scim+json'
 
-_REDACTED = '********'
 
 ZoomResponse = collections.namedtuple('ZoomResponse', ['status', 'data', 'headers'])
 ZoomResponse.__doc__ = """One answer: HTTP ``status``, parsed JSON ``data`` (None for an empty body) and
 case-insensitive response ``headers``."""
-
-
-def missing_requests_message():
-    """The text used when the requests library is not importable."""
-    return ('The Python library "requests" is required by the zoomops.provisioning modules but is not installed for the Python '
-            'interpreter that runs the module (the controller, connection: local). Install it with: pip install -r requirements.txt '
-            '(of the collection) or pip install requests.')
 
 
 # ---------------------------------------------------------------------------
@@ -162,41 +157,6 @@ def encode_query(params):
     return '&'.join(pairs)
 
 
-def validate_base_url(option, value, default):
-    """Return ``value`` without trailing slashes (``default`` for None), or raise ZoomConfigError."""
-    if value is None:
-        return default
-    env = 'ZOOM_API_URL' if option == 'api_url' else 'ZOOM_OAUTH_URL'
-    text = str(value).strip()
-    if not text:
-        raise ZoomConfigError(
-            'Option %s is empty. Leave it out (and unset or fill the %s environment variable) to use Zoom\'s %s, or set '
-            'it to an http(s) URL.' % (option, env, default))
-    parts = urlsplit(text)
-    if parts.scheme not in ('http', 'https') or not parts.netloc:
-        raise ZoomConfigError(
-            'Option %s must be an http(s) URL such as %s, got %r. Fix the option (or the %s environment variable).'
-            % (option, default, text, env))
-    if parts.query or parts.fragment:
-        raise ZoomConfigError('Option %s must not contain a query string or fragment, got %r (use for example %s).' % (option, text, default))
-    return text.rstrip('/')
-
-
-def validate_timeout(value):
-    """``timeout`` as seconds (a float over 0); None gives the default. Raises ZoomConfigError, never replaces a value."""
-    if value is None:
-        return float(DEFAULT_TIMEOUT)
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        seconds = None
-    if seconds is None or isinstance(value, bool) or not math.isfinite(seconds) or seconds <= 0:
-        raise ZoomConfigError(
-            'Option timeout must be a number of seconds greater than 0, got %r. Set timeout to the seconds one HTTP request to '
-            'Zoom may take (default %d), or leave it out.' % (value, DEFAULT_TIMEOUT))
-    return seconds
-
-
 def _format_wait(seconds):
     seconds = int(round(seconds))
     hours, rest = divmod(seconds, 3600)
@@ -206,142 +166,6 @@ def _format_wait(seconds):
     if minutes:
         return '%dm %02ds' % (minutes, secs)
     return '%ds' % secs
-
-
-def _chain(exc):
-    """The exception, its causes, contexts, ``reason`` attributes and exception args."""
-    seen = set()
-    stack = [exc]
-    while stack:
-        item = stack.pop()
-        if item is None or id(item) in seen or not isinstance(item, BaseException):
-            continue
-        seen.add(id(item))
-        yield item
-        stack.append(getattr(item, 'reason', None))
-        stack.append(item.__cause__)
-        stack.append(item.__context__)
-        stack.extend(arg for arg in item.args if isinstance(arg, BaseException))
-
-
-def request_not_sent(exc):
-    """True if a requests exception happened before any byte of the request left (safe to re-send a POST)."""
-    if HAS_REQUESTS and isinstance(exc, requests.exceptions.ConnectTimeout):
-        return True
-    for item in _chain(exc):
-        if NewConnectionError is not None and isinstance(item, NewConnectionError):
-            return True
-        if ConnectTimeoutError is not None and isinstance(item, ConnectTimeoutError):
-            return True
-    return False
-
-
-# ---------------------------------------------------------------------------
-# Retry policy: the request loop reads this table
-# ---------------------------------------------------------------------------
-
-# which methods an outcome is retried for
-ANY_METHOD = 'any'            # POST included: Zoom did nothing, so sending again cannot create a duplicate
-IDEMPOTENT = 'idempotent'     # IDEMPOTENT_METHODS and the token request (fetching a token twice is harmless)
-NO_METHOD = 'none'            # never retried: waiting cannot fix it
-
-RetryRule = collections.namedtuple('RetryRule', ['retried_for', 'wait', 'otherwise'])
-RetryRule.__doc__ = """``retried_for``: ANY_METHOD, IDEMPOTENT or NO_METHOD; ``wait`` before the next attempt:
-``backoff`` (capped jittered exponential), ``retry_after`` (the 429's headers, else backoff) or ``new_token`` (no wait,
-once); ``otherwise``, for a method it is not retried for: ``uncertain`` (ZoomUncertainWriteError: the caller must look
-the object up) or ``fail`` (the error as is). Retried outcomes fail too once ``max_retries`` is used up."""
-
-# outcome -> rule (facts: docs/ZOOM-API-FACTS.md §1.4, §2.1, §6.3)
-RETRY_POLICY = {
-    # HTTP 429: Zoom refused the call before doing anything. A daily limit, or a wait longer than max_wait,
-    # fails at once (ZoomRateLimitError); the shared RateBudget is paused too.
-    'throttled': RetryRule(ANY_METHOD, 'retry_after', 'fail'),
-    # HTTP 5xx: the call may have been applied.
-    'server_error': RetryRule(IDEMPOTENT, 'backoff', 'uncertain'),
-    # connection refused or connect timeout once the endpoint has answered in this run: nothing left the machine.
-    'not_sent': RetryRule(ANY_METHOD, 'backoff', 'fail'),
-    # dropped connection or read timeout after the request left: as 5xx.
-    'lost': RetryRule(IDEMPOTENT, 'backoff', 'uncertain'),
-    # connection refused or a host name that does not resolve, before the endpoint ever answered in this run:
-    # a wrong api_url / oauth_url. Fail at once with the option and its value (retrying took ~33 s, issue #11).
-    'unreachable': RetryRule(NO_METHOD, None, 'fail'),
-    # TLS errors and requests that cannot be built (bad URL): retrying cannot fix them.
-    'tls': RetryRule(NO_METHOD, None, 'fail'),
-    'invalid_request': RetryRule(NO_METHOD, None, 'fail'),
-    # HTTP 401 code 124: fetch a new token and repeat the call, once.
-    'token_rejected': RetryRule(ANY_METHOD, 'new_token', 'fail'),
-}
-
-
-def _retried(rule, idempotent):
-    return rule.retried_for == ANY_METHOD or (rule.retried_for == IDEMPOTENT and idempotent)
-
-
-def _is_tls_error(exc):
-    return HAS_REQUESTS and isinstance(exc, requests.exceptions.SSLError)
-
-
-def _unreachable_reason(exc):
-    """``connection refused`` / ``host name does not resolve`` when nothing can answer at that address, else None."""
-    for item in _chain(exc):
-        if isinstance(item, ConnectionRefusedError):
-            return 'connection refused'
-        if isinstance(item, socket.gaierror) or (NameResolutionError is not None and isinstance(item, NameResolutionError)):
-            return 'the host name does not resolve'
-    return None
-
-
-def connection_outcome(exc, reached):
-    """The RETRY_POLICY outcome of a requests exception; ``reached``: the endpoint answered earlier in this run."""
-    if _is_tls_error(exc):
-        return 'tls'
-    if not isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout)):
-        return 'invalid_request'
-    if not reached and _unreachable_reason(exc):
-        return 'unreachable'
-    if request_not_sent(exc):
-        return 'not_sent'
-    return 'lost'
-
-
-# ---------------------------------------------------------------------------
-# Secrets
-# ---------------------------------------------------------------------------
-
-def secret_forms(client_id, client_secret):
-    """Every form in which the credentials could come back in an answer, longest first.
-
-    The raw secret, its URL-quoted form, and ``base64(client_id:client_secret)`` (the ``Authorization: Basic``
-    value) in standard and URL-safe base64, with and without padding, for UTF-8 and Latin-1 encodings.
-    """
-    if not client_secret:
-        return []
-    secret = str(client_secret)
-    forms = set([secret, quote(secret, safe='')])
-    pair = '%s:%s' % (client_id or '', secret)
-    for encoding in ('utf-8', 'latin-1'):
-        try:
-            raw = pair.encode(encoding)
-        except UnicodeEncodeError:
-            continue
-        for encoded in (base64.b64encode(raw), base64.urlsafe_b64encode(raw)):
-            text = encoded.decode('ascii')
-            forms.update([text, text.rstrip('=')])
-    return sorted((form for form in forms if len(form) >= 4), key=len, reverse=True)
-
-
-def scrub(value, secrets):
-    """``value`` (text, or lists/dicts of them) with every one of ``secrets`` replaced by ``********``."""
-    if isinstance(value, str):
-        for secret in secrets:
-            if secret and secret in value:
-                value = value.replace(secret, _REDACTED)
-        return value
-    if isinstance(value, (list, tuple)):
-        return type(value)(scrub(item, secrets) for item in value)
-    if isinstance(value, dict):
-        return dict((key, scrub(item, secrets)) for key, item in value.items())
-    return value
 
 
 # text attributes of the ZoomError classes
@@ -549,14 +373,14 @@ class ZoomClient:
         except requests.exceptions.RequestException as exc:
             self._log('POST', path, None, started)
             outcome = connection_outcome(exc, self._reached['oauth_url'])
-            error = self._connection_error(exc, 'oauth_url', 'POST', path, attempt + 1, outcome)
-            if not _retried(RETRY_POLICY[outcome], True):
+            error = connection_error(exc, 'oauth_url', self.oauth_url, 'POST', path, attempt + 1, outcome, self._reason(exc))
+            if not retried(RETRY_POLICY[outcome], True):
                 raise error
             return ('retry', self._backoff(attempt), error)
         self._reached['oauth_url'] = True
         self._log('POST', path, resp.status_code, started)
         status = resp.status_code
-        data = _json_or_none(resp)
+        data = json_or_none(resp)
         if status == 200 and isinstance(data, dict) and data.get('access_token'):
             return ('token', self._store_token(data))
         if status == 429 or status >= 500:
@@ -581,7 +405,7 @@ class ZoomClient:
         raise ZoomAuthError(
             'The token request to oauth_url=%s answered HTTP %s with %s instead of a JSON access token: oauth_url looks wrong. '
             'It should be Zoom\'s token endpoint, %s (or set ZOOM_OAUTH_URL).'
-            % (self.oauth_url, status, _describe_body(resp), DEFAULT_OAUTH_URL),
+            % (self.oauth_url, status, describe_body(resp), DEFAULT_OAUTH_URL),
             status=status, method='POST', path=path)
 
     def _store_token(self, data):
@@ -600,28 +424,6 @@ class ZoomClient:
         return token
 
     # ---------------------------------------------------------------- request
-
-    def _connection_error(self, exc, option, method, path, attempts, outcome):
-        value = self.api_url if option == 'api_url' else self.oauth_url
-        default = DEFAULT_API_URL if option == 'api_url' else DEFAULT_OAUTH_URL
-        env = 'ZOOM_API_URL' if option == 'api_url' else 'ZOOM_OAUTH_URL'
-        if outcome == 'tls':
-            return ZoomConnectionError(
-                'TLS error talking to %s=%s (%s %s): %s. Fix the certificate trust of the controller, or for a test endpoint '
-                'set validate_certs=false.' % (option, value, method, path, self._reason(exc)),
-                method=method, path=path)
-        if outcome == 'unreachable':
-            return ZoomConnectionError(
-                'Cannot reach %s=%s (%s %s): %s, so nothing was sent to Zoom. Check the %s option (or the %s environment '
-                'variable; Zoom\'s is %s), DNS, proxy and firewall settings.'
-                % (option, value, method, path, _unreachable_reason(exc), option, env, default),
-                method=method, path=path)
-        what = 'timed out' if isinstance(exc, requests.exceptions.Timeout) else 'failed'
-        return ZoomConnectionError(
-            'Connection to Zoom %s for %s %s (%s=%s, %d attempt%s): %s. Check %s (or %s; the default is %s), DNS, proxy and '
-            'firewall settings, and that the controller can reach it.'
-            % (what, method, path, option, value, attempts, '' if attempts == 1 else 's', self._reason(exc), option, env, default),
-            method=method, path=path)
 
     def _check_path(self, path):
         if not isinstance(path, str) or not path:
@@ -681,16 +483,16 @@ class ZoomClient:
                 self._log(method, log_path, None, started)
                 outcome = connection_outcome(exc, self._reached['api_url'])
                 rule = RETRY_POLICY[outcome]
-                if not _retried(rule, idempotent):
+                if not retried(rule, idempotent):
                     if rule.otherwise == 'uncertain':
                         raise ZoomUncertainWriteError(
                             'The outcome of %s %s is unknown: the connection failed after the request was sent (%s). Zoom may or '
                             'may not have applied it, so it was not sent again. Look the object up (rerunning the task does '
                             'that) before retrying.' % (method, log_path, self._reason(exc)),
                             method=method, path=log_path, cause=self._reason(exc))
-                    raise self._connection_error(exc, 'api_url', method, log_path, attempt + 1, outcome)
+                    raise connection_error(exc, 'api_url', self.api_url, method, log_path, attempt + 1, outcome, self._reason(exc))
                 if attempt >= self.max_retries:
-                    raise self._connection_error(exc, 'api_url', method, log_path, attempt + 1, outcome)
+                    raise connection_error(exc, 'api_url', self.api_url, method, log_path, attempt + 1, outcome, self._reason(exc))
                 self._retry_after(self._backoff(attempt))
                 attempt += 1
                 continue
@@ -699,7 +501,7 @@ class ZoomClient:
             status = resp.status_code
 
             if 200 <= status < 300:
-                return ZoomResponse(status, self._success_data(resp, method, log_path), resp.headers)
+                return ZoomResponse(status, success_data(resp, method, log_path, self.api_url), resp.headers)
             if 300 <= status < 400:
                 location = self._scrub(resp.headers.get('Location', '(no Location)'))
                 raise ZoomAPIError(
@@ -708,9 +510,9 @@ class ZoomClient:
                         'the API host the redirect points to, for example %s.'
                         % (method, log_path, status, location, self.api_url, DEFAULT_API_URL))
 
-            error = self._api_error(resp, method, log_path)
+            error = api_error(resp, method, log_path, self.api_url, self._scrub)
             if status == 401 and error.code == CODE_INVALID_TOKEN:
-                if not refreshed and _retried(RETRY_POLICY['token_rejected'], idempotent):  # a new token, once
+                if not refreshed and retried(RETRY_POLICY['token_rejected'], idempotent):  # a new token, once
                     refreshed = True
                     stale = token
                     continue
@@ -719,11 +521,11 @@ class ZoomClient:
                     msg='Zoom rejected the access token for %s %s (HTTP 401, code 124: %s) even after a new token was fetched. Check '
                         'that the Server-to-Server OAuth app is activated and that no other process or app invalidates its tokens, '
                         'then retry.' % (method, log_path, error.message))
-            outcome = 'throttled' if status == 429 else 'server_error' if status >= 500 else None
+            outcome = status_outcome(status, error)
             if outcome is None:
                 raise error
             rule = RETRY_POLICY[outcome]
-            if not _retried(rule, idempotent):
+            if not retried(rule, idempotent):
                 if rule.otherwise == 'uncertain':
                     raise ZoomUncertainWriteError(
                         'The outcome of %s %s is unknown: Zoom answered HTTP %s (%s). Zoom may or may not have applied it, so it '
@@ -734,7 +536,7 @@ class ZoomClient:
             if rule.wait == 'retry_after':
                 self._count_throttled()
                 wait = self._throttle_wait(resp, error, method, log_path, attempt)
-                if self.rate_budget is not None:
+                if rule.pause_budget and self.rate_budget is not None:
                     self.rate_budget.pause(label, family, wait)
             elif attempt < self.max_retries:
                 wait = self._backoff(attempt)
@@ -779,50 +581,10 @@ class ZoomClient:
             raise ZoomRateLimitError(
                 429, error.code, error.message, errors=error.errors, method=method, path=path, msg=msg,
                 retry_after=wait, limit_type=limit_type, category=category)
-        if wait is None:
+        if wait is None or wait <= 0:
+            # no time given, or a reset already past (clock skew between us and Zoom): never retry a 429 at once
             wait = self._backoff(attempt)
         return min(wait, self.max_wait)
-
-    def _success_data(self, resp, method, path):
-        content = resp.content or b''
-        if not content.strip():
-            return None
-        try:
-            return json_loads(content.decode('utf-8'))
-        except (ValueError, UnicodeDecodeError):
-            pass
-        raise ZoomAPIError(
-            resp.status_code, None, 'answer is not JSON', method=method, path=path,
-            msg='%s %s answered HTTP %s with %s instead of JSON: api_url=%s looks wrong. Set api_url (or ZOOM_API_URL) to the Zoom '
-                'API host, for example %s (without /v2).' % (method, path, resp.status_code, _describe_body(resp), self.api_url, DEFAULT_API_URL))
-
-    def _api_error(self, resp, method, path):
-        status = resp.status_code
-        data = _json_or_none(resp)
-        if isinstance(data, dict):
-            if 'detail' in data or 'urn:ietf:params:scim:api:messages:2.0:Error' in (data.get('schemas') or []):
-                code = None
-                message = data.get('detail')
-            else:
-                code = data.get('code')
-                message = data.get('message')
-            if message is None and code is None:
-                message = json_dumps(data)[:300]
-            errors = data.get('errors') if isinstance(data.get('errors'), list) else None
-            return ZoomAPIError(status, code, self._scrub(message), errors=self._scrub(errors), method=method, path=path)
-        if data is not None:
-            return ZoomAPIError(status, None, self._scrub(json_dumps(data)[:300]), method=method, path=path)
-        if not (resp.content or b'').strip():
-            return ZoomAPIError(status, None, None, method=method, path=path)
-        if status >= 500:
-            return ZoomAPIError(
-                status, None, 'non-JSON answer', method=method, path=path,
-                msg='%s %s failed with HTTP %s and %s instead of a Zoom error: Zoom or a proxy on the way had a problem. Retry later.'
-                    % (method, path, status, _describe_body(resp)))
-        return ZoomAPIError(
-            status, None, 'non-JSON answer', method=method, path=path,
-            msg='%s %s failed with HTTP %s and %s instead of a Zoom JSON error: api_url=%s looks wrong. Set api_url (or ZOOM_API_URL) '
-                'to the Zoom API host, for example %s (without /v2).' % (method, path, status, _describe_body(resp), self.api_url, DEFAULT_API_URL))
 
     # ------------------------------------------------------------- shortcuts
 
@@ -845,17 +607,18 @@ class ZoomClient:
 
     # ------------------------------------------------------------ pagination
 
-    def paginate(self, path, items_key, params=None, page_size=300, dedupe_key=None, max_pages=None):
+    def paginate(self, path, items_key, params=None, page_size=300, dedupe_key=None, max_pages=None, start_token=None):
         """Yield the items of a ``next_page_token`` list, page after page.
 
         Every page repeats ``params`` plus ``page_size`` and the token. With
         ``dedupe_key`` (e.g. ``'id'``) an item whose key was already seen is
         skipped (GET /phone/users repeats users); items without the key are
-        always yielded (pending users have no id).
+        always yielded (pending users have no id). ``start_token`` starts at the
+        page after one the caller already read (its ``next_page_token``).
         """
         seen_keys = set()
-        seen_tokens = set()
-        token = None
+        seen_tokens = set([start_token]) if start_token else set()
+        token = start_token
         pages = 0
         while True:
             query = dict(params or {})
@@ -898,32 +661,3 @@ class ZoomClient:
             start += len(resources)
             if not resources or start > total:
                 return
-
-
-def missing_credentials_message(missing):
-    """One message naming every missing credential option and its environment variable."""
-    env = dict(CREDENTIAL_ENV)
-    names = ', '.join('%s (or %s)' % (name, env.get(name, name.upper())) for name in missing)
-    return ('Missing Zoom credentials: %s. Set them as module options, once for all Zoom tasks with '
-            'module_defaults (group/zoomops.provisioning.zoom), or in the environment of the controller. They come from the '
-            'Server-to-Server OAuth app in the Zoom App Marketplace.' % names)
-
-
-def _json_or_none(resp):
-    content = resp.content or b''
-    if not content.strip():
-        return None
-    try:
-        return json_loads(content.decode('utf-8'))
-    except (ValueError, UnicodeDecodeError):
-        return None
-
-
-def _describe_body(resp):
-    ctype = resp.headers.get('Content-Type') or 'no content type'
-    ctype = ctype.split(';', 1)[0].strip()
-    content = resp.content or b''
-    text = content[:200].decode('utf-8', 'replace')
-    title = re.search(r'<title[^>]*>(.*?)</title>', text, re.I | re.S)
-    snippet = title.group(1).strip() if title else ' '.join(text.split())[:80]
-    return 'a %s body of %d bytes (%s)' % (ctype, len(content), snippet) if snippet else 'a %s body of %d bytes' % (ctype, len(content))

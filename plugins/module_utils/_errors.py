@@ -108,7 +108,12 @@ ZOOM_CODES = tuple(ZoomCode(*(row + (None,) * (7 - len(row)))) for row in (
     (CODE_ACCOUNT_NOT_FOUND, 'account_not_found', 'the account does not exist (Zoom Phone)',
      'Zoom Phone does not know this account: check that Zoom Phone is licensed and set up for the account.', '5.2', None),
     (CODE_BASIC_LIMIT, 'no_licence', 'the account reached its maximum number of Basic users', _BASIC_SEAT_HINT, '2.3', None),
-    (CODE_BASIC_LIMIT_REACHED, 'no_licence', 'the account reached its maximum number of Basic users', _BASIC_SEAT_HINT, '2.3', None),
+    # Zoom documents 3412 for the Basic limit, but it answers it for other seat types too (facts 2.3 lists the codes
+    # together), so its hint names no type
+    (CODE_BASIC_LIMIT_REACHED, 'no_licence', 'no free seat of the requested user type',
+     'The account has no free seat of the requested user type. %s Free a seat of that type (remove, deactivate or '
+     'downgrade a user who no longer needs it) or buy more, or create the user with another type, then rerun.'
+     % _NOTHING_DONE, '2.3', None),
     (CODE_LICENCE_LIMIT, 'no_licence', 'no free licence of the requested paid type',
      'The account has no free licence of this type. %s Free a licence (switch a Licensed user who no longer needs it to Basic, '
      'or remove them), buy more licences, or create the user as type basic, then rerun.' % _NOTHING_DONE, '2.3', None),
@@ -191,7 +196,12 @@ def _kind(status, code, message, method):
 
 
 def error_kind(exc):
-    """The kind label of an API error (see ZOOM_CODES and docs/ARCHITECTURE.md), or None."""
+    """The kind label of an API error, or None (not an API error, or an answer nothing here knows).
+
+    The ``kind`` of its ZOOM_CODES row (by code and method), else by status: ``missing`` (404), ``already_exists`` (409
+    on POST), ``api_disabled`` / ``forbidden`` (403), ``concurrent_request`` / ``rate_limited`` (429), ``server_error``
+    (5xx). Zoom's missing-scope text is ``missing_scope`` whatever the code.
+    """
     if not isinstance(exc, ZoomAPIError):
         return None
     return _kind(exc.status, exc.code, exc.message, exc.method)

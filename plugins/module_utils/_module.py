@@ -26,20 +26,27 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ansible_collections.zoomops.provisioning.plugins.module_utils._client import (
+from ansible_collections.zoomops.provisioning.plugins.module_utils._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, ZoomClient
+from ansible_collections.zoomops.provisioning.plugins.module_utils._client_options import (
     CREDENTIAL_ENV,
     DEFAULT_API_URL,
     DEFAULT_OAUTH_URL,
     DEFAULT_TIMEOUT,
-    HAS_REQUESTS,
-    REQUESTS_IMPORT_ERROR,
-    ZoomClient,
     missing_credentials_message,
     secret_forms,
     validate_base_url,
     validate_timeout,
 )
 from ansible_collections.zoomops.provisioning.plugins.module_utils._errors import ZoomError
+
+try:
+    import jmespath
+    HAS_JMESPATH = True
+    JMESPATH_IMPORT_ERROR = None
+except ImportError:
+    jmespath = None  # pylint: disable=invalid-name
+    HAS_JMESPATH = False
+    JMESPATH_IMPORT_ERROR = traceback.format_exc()
 
 
 # The environment variable of each common option (also documented in the doc fragment).
@@ -189,6 +196,34 @@ class ZoomModule(AnsibleModule):
         if self._zoom_client is not None:
             result.setdefault('zoom_stats', self._zoom_client.stats)
         return result
+
+    # ---------------------------------------------------------------- queries
+
+    def query_expression(self, option='query', example=None):
+        """``(expression, problem)`` for the JMESPath option ``option``: ``(None, None)`` when it is not set.
+
+        A missing jmespath library fails the module at once; a syntax error comes back as ``problem`` (naming the
+        option, the syntax page and ``example``) so the module reports it with its other input problems.
+        """
+        text = self.params.get(option)
+        if not text:
+            return None, None
+        if not HAS_JMESPATH:
+            self.fail_json(msg=missing_required_lib('jmespath'), exception=JMESPATH_IMPORT_ERROR)
+        try:
+            return jmespath.compile(text), None
+        except jmespath.exceptions.JMESPathError as exc:
+            return None, ('%s: %r is not a valid JMESPath expression: %s. See https://jmespath.org for the syntax%s.'
+                          % (option, text, exc, ' (for example %s)' % example if example else ''))
+
+    def query_result(self, expression, data, option='query', **result):
+        """``expression.search(data)``; if it cannot be applied, fail with ``result`` and the names ``data`` has."""
+        try:
+            return expression.search(data)
+        except jmespath.exceptions.JMESPathError as exc:
+            names = ', '.join(sorted(data)) if isinstance(data, dict) else 'a list of %d items' % len(data)
+            self.fail_json(msg='%s: %r cannot be applied to the data: %s. Check the names used (%s).'
+                               % (option, self.params.get(option), exc, names), **result)
 
     # ---------------------------------------------------------------- results
 

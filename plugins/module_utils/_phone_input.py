@@ -40,7 +40,7 @@ def valid_e164(number):
 
 def _is_numeric_text(text):
     """True for text made only of Unicode digits/numerals ('²', '٣', '1'): what a user means as a number."""
-    return bool(text) and all(char.isdigit() or char.isnumeric() for char in text)
+    return text.isnumeric()  # every digit is numeric; False for ''
 
 
 def _extension_problem(value):

@@ -28,16 +28,19 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._errors impor
 from ansible_collections.zoomops.provisioning.plugins.module_utils._phone import ZoomPhoneStepError, apply_phone
 from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_input import email_key
 from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_plan import OUTCOMES, REMOVAL_ACTIONS, field_order
-from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_read import list_phone_users
+from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_read import list_phone_users, list_users
 from ansible_collections.zoomops.provisioning.plugins.module_utils._users import (
     UserState,
     ZoomCreateError,
     apply_user,
-    create_user,
+    create_body,
+    create_with_confirmation,
     diagnose_pending,
+    lookup_user,
     plan_user,
     remove_user,
 )
+from ansible_collections.zoomops.provisioning.plugins.module_utils._users import create_refused
 
 BATCH_MAX = 10                 # POST /v2/phone/users/batch takes at most 10 users
 BATCH_LANES = 2                # batch adds in flight at once (Zoom answers 429 to concurrent batch adds)
@@ -104,6 +107,8 @@ class Progress:
         with self._lock:
             self._counts[bucket] = self._counts.get(bucket, 0) + 1
             self._done += 1
+            if self._handle is None:
+                return
             now = self.clock()
             if self._last is not None and now - self._last >= self.interval:
                 self._last = now
@@ -203,6 +208,7 @@ class Applier:
         self._batch_lock = threading.Lock()
         self._batch = []
         self._batched = []  # entries whose batch add Zoom accepted
+        self.created = []   # entries created by this run (their pending status is read at the end)
         self._pool = None
         self._lanes = None
         self.warnings = []
@@ -254,6 +260,7 @@ class Applier:
             self._flush_batch()
             self.tracker.wait('user', 'batch', 'fallback')
             self._settle_batches(pool)
+        self._settle_pending()
         return self.outcome
 
     # -- removals
@@ -283,11 +290,11 @@ class Applier:
             self._apply_update(entry)
 
     def _apply_create(self, entry):
-        """``_users.create_user`` (confirmed by a lookup, re-sent only when the lookup proved it did not land), then the
-        fields POST /v2/users does not take, then the phone."""
+        """The create with confirmation of ``_users`` (a lost answer is settled by a lookup; re-sent only when the lookup
+        proved it did not land), then the fields POST /v2/users does not take, then the phone."""
         user = entry.desired
         try:
-            created = create_user(self.client, user.email, entry.profile, user.create_action)
+            created = self._create(entry)
         except ZoomCreateError as exc:
             self._fail(entry, exc)
             return
@@ -295,11 +302,11 @@ class Applier:
             self.warnings.append('The create of %s was settled by a lookup (%s): the user exists and was not created twice.'
                                  % (entry.email, 'Zoom already had the user' if created.already_existed
                                     else 'its answer was lost'))
+        else:
+            self.created.append(entry)
         state = entry.state = created.state
         if state.status == 'pending':
-            reason, remedy = diagnose_pending(None, entry.email, state=state, created_now=True,
-                                              create_action=user.create_action, domains=self.snap.domains)
-            self.outcome.set(entry, 'pending', reason=reason, remedy=remedy, created=True)
+            self._pending(entry, state)
             return
         follow = [change for change in plan_user(entry.profile, state) if change.action != 'create']
         if follow:
@@ -308,14 +315,49 @@ class Applier:
             except ZoomError as exc:
                 self._fail(entry, exc, 'created, but ')
                 return
-        if entry.phone_mode == 'batch' and state.status == 'active':
+        if entry.phone_mode == 'batch':
             self._queue_batch(entry)
             return
-        if entry.phone_mode == 'steps' and state.status == 'active':
-            self._phone_steps(entry, state.id)
+        if entry.phone_mode == 'steps':
+            if self._left_pending(entry):
+                return
+            self._phone_steps(entry, entry.state.id)
             if self.outcome.get(entry) is not None:
                 return
         self.outcome.set(entry, 'created')
+
+    def _create(self, entry):
+        """``_users.create_with_confirmation`` with POST /v2/users, without reading each new user back: its 201 answer
+        has the id, and who Zoom left pending is learnt from one read of the pending list at the end
+        (``_settle_pending``), not from one GET per user on the same rate-limit label as the creates."""
+        user = entry.desired
+        body = create_body(user.email, entry.profile, user.create_action)
+        status = 'pending' if entry.predicted_status == 'pending' else 'active'
+
+        def from_answer(answer):
+            answer = answer if isinstance(answer, dict) else {}
+            return UserState(answer.get('email') or user.email, status, id=answer.get('id'),
+                             user=dict(body['user_info'], **answer))
+        return create_with_confirmation(
+            '/v2/users', user.email, lambda: self.client.post('/v2/users', json=body),
+            lambda: lookup_user(self.client, user.email), from_answer, lambda exc: error_kind(exc) == 'already_exists',
+            lambda exc: create_refused(user.email, entry.profile, user.create_action, exc))
+
+    def _pending(self, entry, state):
+        reason, remedy = diagnose_pending(None, entry.email, state=state, created_now=True,
+                                          create_action=entry.desired.create_action, domains=self.snap.domains)
+        self.outcome.set(entry, 'pending', reason=reason, remedy=remedy, created=True)
+
+    def _left_pending(self, entry):
+        """Look a just-created user up before its per-user phone steps; True (reported pending) when Zoom left it
+        pending (Zoom would accept the phone feature for it and never create a phone user)."""
+        state = lookup_user(self.client, entry.email)
+        if state.status != 'pending':
+            if state.id:
+                entry.state = state
+            return False
+        self._pending(entry, state)
+        return True
 
     def _apply_update(self, entry):
         state = entry.state
@@ -440,6 +482,21 @@ class Applier:
                                      len(names), '' if len(names) == 1 else 's', '' if len(names) == 1 else 's',
                                      self.wait_budget, ', '.join(names[:20]) + (' ...' if len(names) > 20 else '')))
 
+    def _settle_pending(self):
+        """Users created this run that Zoom left pending: one read of the pending list tells which."""
+        created = [entry for entry in self.created if (self.outcome.get(entry) or ('',))[0] == 'created']
+        if not created:
+            return
+        try:
+            pending = set(email_key(row.get('email')) for row in list_users(self.client, 'pending'))
+        except ZoomError as exc:
+            self.warnings.append('Could not read the pending users after creating users (%s); users Zoom left pending are '
+                                 'reported as created. Rerun to see them as pending.' % exc.msg)
+            return
+        for entry in created:
+            if entry.key in pending:
+                self._pending(entry, UserState(entry.email, 'pending'))
+
     def _batch_done(self, entry):
         if entry.action == 'create':
             self.outcome.set(entry, 'created')
@@ -448,7 +505,10 @@ class Applier:
 
     def _batch_fallback(self, entry):
         """The per-user path for a user the batch could not take: the phone steps (``apply_phone`` enables the feature,
-        a no-op if the batch landed, waits for the phone user and re-plans against it)."""
+        a no-op if the batch landed, waits for the phone user and re-plans against it). A user created by this run that
+        Zoom left pending stops here."""
+        if entry.action == 'create' and self._left_pending(entry):
+            return
         self._phone_steps(entry, entry.state.id if entry.state is not None else None)
         if self.outcome.get(entry) is None:
             self._batch_done(entry)

@@ -141,9 +141,6 @@ class SyncPlan:
     def problem_details(self):
         return [item.to_dict() for item in self.problem_items]
 
-    def by_action(self, *actions):
-        return [entry for entry in self.entries if entry.action in actions]
-
     @property
     def removals(self):
         return [entry for entry in self.entries if entry.action in REMOVAL_ACTIONS and entry.unlisted]

@@ -83,7 +83,8 @@ def _run_parallel(executor, jobs):
     return dict((name, future.result()) for name, future in futures.items())
 
 
-def _list_users(client, status):
+def list_users(client, status):
+    """The users of one status (GET /v2/users, 300 a page)."""
     return list(client.paginate('/v2/users', 'users', params={'status': status}, page_size=USERS_PAGE_SIZE))
 
 
@@ -102,7 +103,7 @@ def read_account(client, executor, phone=True, statuses=USER_STATUSES, split_by_
     round trips of a large account. Rows are de-duplicated by id (Zoom repeats rows across pages). Calling plans
     and numbers are read later, only when the plan needs them (``prefetch``). Returns a ``Snapshot``.
     """
-    futures = dict(('users:' + status, executor.submit(_list_users, client, status)) for status in statuses)
+    futures = dict(('users:' + status, executor.submit(list_users, client, status)) for status in statuses)
     snap = Snapshot()
     rows = []
     sites = []
@@ -123,9 +124,8 @@ def read_account(client, executor, phone=True, statuses=USER_STATUSES, split_by_
             for site_id in site_ids:
                 futures['phone:' + site_id] = executor.submit(list_phone_users, client, site_id)
         elif token:
-            # the whole chain again (its first page once more): a few hundred phone users, not worth splitting
-            del futures['phone:first']
-            futures['phone:all'] = executor.submit(list_phone_users, client)
+            futures['phone:rest'] = executor.submit(lambda: list(client.paginate(
+                '/v2/phone/users', 'users', page_size=PHONE_PAGE_SIZE, start_token=token)))
     results = dict((name, future.result()) for name, future in futures.items())
     for status in statuses:
         for row in results['users:' + status]:

@@ -144,7 +144,7 @@ def render_markdown(doc, max_rows=None):
     _pending(out, by_action.get('pending') or [], [u for u in by_action.get('create') or [] if u.get('status') == 'pending'])
     _protected(out, by_action.get('skip'))
     _unlisted(out, doc.get('unlisted'))
-    if not users:
+    if not users and not doc.get('refusal'):
         out.add('Nothing to do: Zoom already matches the list.', '')
     return '\n'.join(out.lines)
 

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""REST Users API: input checks, lookup, domains, pending diagnosis, plan, create with confirmation, removal.
+"""REST Users API: lookup, plan, create with confirmation, removal (input checks and pending diagnosis re-exported).
 
 The one implementation of these operations for ``zoom_user``, ``zoom_scim_user`` and ``zoom_user_sync``.
 Checkers and planners are pure (data in, problems or ``Change`` lists out); readers and appliers take a
@@ -11,17 +11,16 @@ Checkers and planners are pure (data in, problems or ``Change`` lists out); read
 
 Public API (signatures are kept stable for the sync; see docs/ARCHITECTURE.md)::
 
-    email_problems(value, field) / name_problems / timezone_problems / language_problems -> [str]
-    validate_email(value, field) -> str;  raise_problems(problems, subject)
+    the input checks of ``_users_input`` (email_problems, profile_problems, ..., raise_problems), re-exported
     UserState; lookup_user(client, email) -> UserState
-    account_domains(client) -> set | None   (verified: ssoCreate pre-provisions)
-    managed_domains(client) -> set | None   (every listed domain: Zoom will not disassociate its users, 1107)
-    pending_diagnosis(...) -> PendingDiagnosis(reason, remedy, evidence); diagnose_pending(...) -> (reason, remedy)
-    predict_create_from(email, create_action, state, domains) -> (zoom_status, reason, remedy)
+    from ``_users_pending``, re-exported: account_domains / managed_domains(client) -> set | None,
+    pending_diagnosis(...) -> PendingDiagnosis(reason, remedy, evidence), diagnose_pending, predict_create_from
     plan_user(desired, state) -> [Change]
-    removal_problems(state, ...) -> [str];  plan_removal(state, ...) -> [Change]
-    create_user(client, email, desired, create_action, max_sends=3) -> CreateOutcome
-    after_create(func, *args) -> retries a follow-up write while Zoom holds the new user's lock
+    removal_problems(state, ...) -> [str];  plan_removal(state, ...) -> [Change];  managed_domain_problem(...)
+    transfer_problems(params, email) / transfer_state_problem(...) / transfer_target_problem(client, ...)
+    create_with_confirmation(path, email, send, find, read_back, duplicate, refused) -> CreateOutcome (REST and SCIM)
+    create_user(client, email, desired, create_action, max_sends=3) -> CreateOutcome;  ZoomCreateError(.created)
+    after_create(func, *args) -> retries a read or write while Zoom holds the new user's lock
     apply_user(client, state, changes);  remove_user(client, state, changes, transfer_to=None) -> removed|already_gone
 
 ``desired`` uses option names: ``first_name``, ``last_name``, ``display_name``, ``type`` (basic/licensed or
@@ -32,19 +31,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type  # pylint: disable=invalid-name
 
-import re
 import time
-
-try:
-    import zoneinfo
-except ImportError:  # pragma: no cover - Python < 3.9
-    zoneinfo = None
 
 from ansible_collections.zoomops.provisioning.plugins.module_utils._errors import (
     CODE_INVITATION_EXPIRED,
     CODE_NOT_IN_ACCOUNT,
     ZoomAPIError,
-    ZoomConfigError,
     ZoomError,
     ZoomPlanError,
     ZoomUncertainWriteError,
@@ -53,14 +45,51 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._errors impor
 )
 
 from ansible_collections.zoomops.provisioning.plugins.module_utils._client import quote_path
+from ansible_collections.zoomops.provisioning.plugins.module_utils._users_input import (
+    norm_email,
+    email_domain,
+    normalize_language,
+    type_code,
+    type_name,
+)
+# pylint: disable=unused-import
+# Re-exported: the modules, the sync and the role import the input checks from here too.
+from ansible_collections.zoomops.provisioning.plugins.module_utils._users_input import (  # noqa: F401
+    EMAIL_RE,
+    LANGUAGES,
+    NAME_LIMITS,
+    PATH_CHARACTERS,
+    TYPE_NAMES,
+    USER_TYPES,
+    email_problems,
+    language_problems,
+    name_problems,
+    profile_problems,
+    raise_problems,
+    timezone_problems,
+    transfer_problems,
+    validate_email,
+    validate_name,
+)
+from ansible_collections.zoomops.provisioning.plugins.module_utils._users_pending import (  # noqa: F401
+    REMEDIES,
+    STUCK_REMEDY,
+    PendingDiagnosis,
+    account_domains,
+    diagnose_pending,
+    managed_domains,
+    pending_create_action,
+    pending_diagnosis,
+    predict_create_from,
+    remedy_for,
+    stuck_remedy,
+)
+# pylint: enable=unused-import
 
 
 STATUSES = ('active', 'inactive', 'pending', 'stuck_invitation', 'absent', 'external')
 CREATE_ACTIONS = ('ssoCreate', 'custCreate', 'autoCreate', 'create')
 REMOVAL_ACTIONS = ('disassociate', 'delete')
-
-USER_TYPES = {'basic': 1, 'licensed': 2}
-TYPE_NAMES = {1: 'basic', 2: 'licensed', 3: 'on_prem', 4: 'unassigned', 99: 'none'}
 
 # transfer option value -> DELETE /users/{id} query flag (docs/ZOOM-API-FACTS.md §2.9)
 TRANSFER_FLAGS = {
@@ -86,191 +115,6 @@ PROFILE_FIELDS = (
     ('timezone', 'timezone'),
     ('language', 'language'),
 )
-NAME_LIMITS = (('first_name', 64), ('last_name', 64), ('display_name', 128), ('department', 128), ('job_title', 128))
-
-# Web portal language codes from Zoom's abbreviation list
-# (https://developers.zoom.us/docs/api/rest/other-references/abbreviation-lists/#languages); Zoom's own spelling.
-LANGUAGES = ('en-US', 'de-DE', 'es-ES', 'fr-FR', 'jp-JP', 'pt-PT', 'ru-RU', 'zh-CN', 'zh-TW', 'ko-KO', 'it-IT',
-             'vi-VN', 'pl-PL', 'Tr-TR', 'id-ID', 'nl-NL', 'sv-SE')
-_LANGUAGE_BY_FOLD = dict((code.casefold(), code) for code in LANGUAGES)
-# Used only when the machine has no time zone database: IANA Area/Location names.
-_TZ_PATTERN = re.compile(r'^(?:(?:Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific|Etc)'
-                         r'(?:/[A-Za-z0-9_+-]{1,30}){1,2}|UTC|GMT)$')
-
-_LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-EMAIL_RE = re.compile(r'^(?P<local>%s)@(?P<domain>%s(?:\.%s)*\.[A-Za-z]{2,63})$' % (_LOCAL, _LABEL, _LABEL))
-# An email is a URL path segment (GET /v2/users/{email}); these would change which endpoint is called.
-PATH_CHARACTERS = ('/', '?', '#', '%', '\\')
-
-REMEDIES = {
-    'domain_not_associated': (
-        'The email domain {domain} is not an associated (approved) domain of the Zoom account, so Zoom did not '
-        'pre-provision the user and sent a verification email instead. Remedy: add and verify {domain} in the Zoom web '
-        'portal under Account Management > Account Profile > Associated Domains (or ask Zoom Support to approve it), '
-        'then remove the pending user from the account and provision it again.'),
-    'existing_zoom_account': (
-        'The email {email} already owns a Zoom account of its own (a personal sign-up), so Zoom parked the user as '
-        'pending until that account is consolidated into yours. Remedy: remove the pending user from the account, ask '
-        'the person to sign in to their own Zoom account with {email} and accept the prompt to join (consolidate into) '
-        'your account, then provision the user again.'),
-    'awaiting_confirmation': (
-        'Zoom emailed {email} an invitation (create action "create"); the user stays pending until the person clicks '
-        'the confirmation link. The invitation is valid for 30 days. Nothing to fix: check again later, or create users '
-        'with the ssoCreate action on accounts with SSO pre-provisioning.'),
-    'unknown': (
-        'Zoom left {email} pending and the cause could not be narrowed down from the API (the account\'s associated '
-        'domains could not be read, or the user was not created with ssoCreate). Known causes: the domain {domain} is '
-        'not associated with the account, the email owns a personal Zoom account (the person must sign in and accept the '
-        'consolidation prompt), or SSO pre-provisioning ("Provision User: Prior to Sign-In") is off. Check the user '
-        'under User Management > Users > Pending in the Zoom web portal, remove the pending user once the cause is fixed '
-        'and provision it again.'),
-}
-
-STUCK_REMEDY = (
-    'Zoom still holds a dead (expired or deleted) invitation for {email}: the REST API answers code 1120 or 404 and '
-    'the SCIM filter answers 400 "not exist or not belong to this account" (docs/ZOOM-API-FACTS.md §4.4), so SCIM and '
-    'identity providers cannot provision this email. Remedy: create the user through the REST Users API (POST /v2/users, '
-    'as zoom_user and zoom_user_sync do; zoom_scim_user can do it too), or re-invite the person from the Zoom web portal.')
-
-
-def _norm_email(email):
-    return (email or '').strip().casefold()
-
-
-def email_domain(email):
-    return _norm_email(email).rsplit('@', 1)[-1]
-
-
-# ---------------------------------------------------------------------------------------------- input checks
-
-def email_problems(value, field='email'):
-    """Every problem of an email option, each naming ``field`` and the fix (pure, never raises)."""
-    if value is None or not str(value).strip():
-        return ['%s must not be empty: give the user\'s email address, for example jane.doe@example.com.' % field]
-    text = str(value).strip()
-    problems = []
-    bad = sorted(set(ch for ch in text if ch in PATH_CHARACTERS or ch.isspace()))
-    if bad or '..' in text:
-        shown = ', '.join('space' if ch.isspace() else repr(ch) for ch in bad) + (', ' if bad and '..' in text else '')
-        problems.append('%s=%r contains %s%s, which cannot be part of a Zoom email address (the email goes into the URL '
-                        'path of the Users API): remove it and give a plain address such as jane.doe@example.com.'
-                        % (field, text, shown, "'..'" if '..' in text else ''))
-    if len(text) > 128:
-        problems.append('%s is %d characters long; Zoom accepts at most 128: give a shorter address.' % (field, len(text)))
-    found = EMAIL_RE.match(text)
-    if not problems and (not found or len(found.group('local')) > 64):
-        problems.append('%s=%r is not a valid email address: expected local-part@domain.tld (letters, digits and . _ + - in '
-                        'the local part, at most 64 characters before the @, no spaces, no leading, trailing or double '
-                        'dots), for example jane.doe@example.com.' % (field, text))
-    return problems
-
-
-def validate_email(value, field='email'):
-    """Return the stripped email or raise ``ZoomConfigError`` naming ``field`` and the fix."""
-    problems = email_problems(value, field)
-    if problems:
-        raise ZoomConfigError(' '.join(problems))
-    return str(value).strip()
-
-
-def name_problems(value, field, max_len=64):
-    """``None`` is fine (not set); an empty string, control characters or more than ``max_len`` characters are not."""
-    if value is None:
-        return []
-    text = str(value)
-    if not text.strip():
-        return ['%s must not be empty: give a value or leave the option out to keep the current one.' % field]
-    problems = []
-    if len(text) > max_len:
-        problems.append('%s is %d characters long; Zoom accepts at most %d: shorten it.' % (field, len(text), max_len))
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
-        problems.append('%s contains control characters (newline, tab...): remove them.' % field)
-    return problems
-
-
-def validate_name(value, field, max_len=64):
-    """The value, or ``ZoomConfigError`` with every problem (kept for the sync's input checker)."""
-    problems = name_problems(value, field, max_len)
-    if problems:
-        raise ZoomConfigError(' '.join(problems))
-    return None if value is None else str(value)
-
-
-_TIMEZONES = []
-
-
-def known_timezones():
-    """IANA names of this machine's time zone database (empty without tzdata)."""
-    if not _TIMEZONES and zoneinfo is not None:
-        try:
-            _TIMEZONES.append(frozenset(zoneinfo.available_timezones()))
-        except (OSError, ValueError):  # pragma: no cover - broken tz database
-            _TIMEZONES.append(frozenset())
-    return _TIMEZONES[0] if _TIMEZONES else frozenset()
-
-
-def timezone_problems(value, field='timezone'):
-    """Zoom takes IANA time zone names (e.g. Europe/Berlin, America/Chicago), case-sensitive."""
-    if value is None:
-        return []
-    text = str(value)
-    zones = known_timezones()
-    if (text in zones) if zones else bool(_TZ_PATTERN.match(text)):
-        return []
-    return ['%s=%r is not a time zone name Zoom knows: give an IANA name such as Europe/Berlin, America/Chicago or '
-            'Asia/Tokyo (Area/Location, exact case).' % (field, text)]
-
-
-def language_problems(value, field='language'):
-    if value is None or str(value).strip().casefold() in _LANGUAGE_BY_FOLD:
-        return []
-    return ['%s=%r is not a Zoom language code: use one of %s.' % (field, value, ', '.join(LANGUAGES))]
-
-
-def normalize_language(value):
-    """Zoom's spelling of a language code (``JP-jp`` -> ``jp-JP``); unknown values are returned as given."""
-    return None if value is None else _LANGUAGE_BY_FOLD.get(str(value).strip().casefold(), value)
-
-
-def profile_problems(profile, prefix=''):
-    """Problems of the profile options of one person (names, department, job title, time zone, language)."""
-    problems = []
-    for option, limit in NAME_LIMITS:
-        problems += name_problems(profile.get(option), prefix + option, limit)
-    problems += timezone_problems(profile.get('timezone'), prefix + 'timezone')
-    problems += language_problems(profile.get('language'), prefix + 'language')
-    return problems
-
-
-def raise_problems(problems, subject):
-    """One ``ZoomConfigError`` with every problem, before anything is sent."""
-    if problems:
-        raise ZoomConfigError('%s: %d problem%s in the input, nothing was sent to Zoom. %s' % (
-            subject, len(problems), '' if len(problems) == 1 else 's', ' | '.join(problems)))
-
-
-def type_code(value):
-    """Option value (basic/licensed or an int) -> Zoom's integer user type; None stays None."""
-    if value is None:
-        return None
-    if isinstance(value, int):
-        return value
-    text = str(value).strip().lower()
-    if text in USER_TYPES:
-        return USER_TYPES[text]
-    if re.match(r'^[0-9]{1,3}$', text):
-        return int(text)
-    raise ZoomConfigError('type=%r is not supported: use one of %s.' % (value, ', '.join(sorted(USER_TYPES))))
-
-
-def type_name(code):
-    try:
-        return TYPE_NAMES.get(int(code), str(code))
-    except (TypeError, ValueError):
-        return code
-
-
 # ---------------------------------------------------------------------------------------------- state
 
 class Change:
@@ -370,147 +214,6 @@ def lookup_user(client, email):
     return UserState(data.get('email') or email, status, id=data.get('id'), user=data)
 
 
-# ---------------------------------------------------------------------------------------------- domains
-
-_DOMAIN_CACHE_ATTR = '_zoomops_domain_listing'
-_UNAVAILABLE = 'unavailable'
-
-
-def _domain_listing(client):
-    """``{domain: status}`` of GET /v2/accounts/me/managed_domains, cached on the client; None if Zoom will not tell
-    (no scope ``account:read:admin``, not a paid account, endpoint unknown)."""
-    cached = getattr(client, _DOMAIN_CACHE_ATTR, None)
-    if cached is not None:
-        return None if cached == _UNAVAILABLE else cached
-    try:
-        data = client.get('/v2/accounts/me/managed_domains')
-    except ZoomAPIError as exc:
-        if exc.status not in (400, 403, 404):
-            raise
-        listing = _UNAVAILABLE
-    else:
-        listing = {}
-        for item in (data or {}).get('domains') or []:
-            name, status = (item.get('domain'), item.get('status')) if isinstance(item, dict) else (item, None)
-            if name:
-                listing[str(name).strip().casefold()] = str(status or 'verified').lower()
-    try:
-        setattr(client, _DOMAIN_CACHE_ATTR, listing)
-    except AttributeError:  # pragma: no cover - slotted test doubles
-        pass
-    return None if listing == _UNAVAILABLE else listing
-
-
-def account_domains(client):
-    """Associated (verified) domains, lower case: the ones ssoCreate pre-provisions (§3). None = unknown."""
-    listing = _domain_listing(client)
-    if listing is None:
-        return None
-    return set(name for name, status in listing.items() if status not in ('pending', 'unverified', 'rejected'))
-
-
-def managed_domains(client):
-    """Every domain the account lists, whatever its status. Zoom refuses to disassociate users of a managed domain
-    (code 1107, §2.9); counting unverified ones too errs on the side of asking before a removal. None = unknown."""
-    listing = _domain_listing(client)
-    return None if listing is None else set(listing)
-
-
-# ---------------------------------------------------------------------------------------------- pending
-
-def remedy_for(reason, email):
-    template = REMEDIES.get(reason) or REMEDIES['unknown']
-    return template.format(email=email, domain=email_domain(email))
-
-
-def stuck_remedy(email):
-    return STUCK_REMEDY.format(email=email)
-
-
-class PendingDiagnosis:
-    """Why a user is (or would be) pending: ``reason``, ``remedy`` and the ``evidence`` checked (sentences)."""
-
-    def __init__(self, reason, remedy, evidence):
-        self.reason = reason
-        self.remedy = remedy
-        self.evidence = evidence
-
-    def __iter__(self):
-        return iter((self.reason, self.remedy))
-
-
-_MISSING = object()
-
-
-def pending_diagnosis(client, email, state=None, created_now=False, create_action=None, pre_state=None,
-                      domains=_MISSING):
-    """Diagnose a pending user by elimination (docs/ZOOM-API-FACTS.md §3).
-
-    ``create 'create'`` -> awaiting_confirmation. For ssoCreate (which Zoom refuses unless SSO pre-provisioning is on,
-    codes 2002/2032) the documented causes are: the domain is not associated -> domain_not_associated; else the email
-    owns a personal Zoom account -> existing_zoom_account. Any other create action, or unknown domains -> unknown.
-    A 1010 answer before the create (``pre_state.status == 'external'``) is extra evidence only: Zoom may answer 1010
-    for every email outside the account. Needs no call when ``domains`` is given (``client`` may then be None), so the
-    creating run and every rerun reach the same answer. ``state``/``created_now`` are accepted for old callers.
-    """
-    del state, created_now
-    evidence = []
-    if create_action == 'create':
-        evidence.append('the user was invited with the create action "create" (an email invitation)')
-        return PendingDiagnosis('awaiting_confirmation', remedy_for('awaiting_confirmation', email), evidence)
-    if domains is _MISSING:
-        domains = account_domains(client)
-    domain = email_domain(email)
-    if domains is None:
-        evidence.append('the account\'s associated domains could not be read (GET /v2/accounts/me/managed_domains)')
-        reason = 'unknown'
-    elif domain not in domains:
-        evidence.append('%s is not a verified associated domain of the account' % domain)
-        reason = 'domain_not_associated'
-    elif create_action != 'ssoCreate':
-        evidence.append('%s is an associated domain, but the user was not created with ssoCreate (%s)' % (domain, create_action))
-        reason = 'unknown'
-    else:
-        evidence += ['%s is a verified associated domain of the account' % domain,
-                     'Zoom accepted ssoCreate, so SSO pre-provisioning is on (Zoom refuses ssoCreate otherwise)',
-                     'the user is pending as an SSO user, not as an email invitation',
-                     'the remaining documented cause is an existing personal Zoom account for the email']
-        reason = 'existing_zoom_account'
-    if pre_state is not None and pre_state.status == 'external':
-        evidence.append('before the create Zoom answered code 1010 (not a user of this account) for the email')
-    return PendingDiagnosis(reason, remedy_for(reason, email), evidence)
-
-
-def diagnose_pending(client, email, state=None, created_now=False, create_action=None, pre_state=None, domains=_MISSING):
-    """``(reason, remedy)`` of ``pending_diagnosis``."""
-    found = pending_diagnosis(client, email, state, created_now, create_action, pre_state, domains)
-    return found.reason, found.remedy
-
-
-def pending_create_action(user, default):
-    """The create action to assume for an existing pending user: an email invitation (REST ``login_types`` ``[100]``:
-    work email only, no SSO) is ``create`` whatever the task says; otherwise ``default``."""
-    login_types = (user or {}).get('login_types')
-    if isinstance(login_types, list) and login_types and 101 not in login_types and 100 in login_types:
-        return 'create'
-    return default
-
-
-def predict_create_from(email, create_action, state, domains):
-    """Pure: predicted ``(zoom_status, pending_reason, remedy)`` of creating ``email``.
-
-    Only an invitation (``create``) and ssoCreate outside the associated domains are predicted pending: a personal
-    account cannot be seen before the create (a 1010 lookup is no proof), so it is diagnosed after it.
-    ``state`` is accepted for old callers.
-    """
-    del state
-    if create_action == 'create':
-        return 'pending', 'awaiting_confirmation', remedy_for('awaiting_confirmation', email)
-    if create_action == 'ssoCreate' and domains is not None and email_domain(email) not in domains:
-        return 'pending', 'domain_not_associated', remedy_for('domain_not_associated', email)
-    return 'active', None, None
-
-
 # ---------------------------------------------------------------------------------------------- plan
 
 def user_view(user, fields=None):
@@ -586,34 +289,21 @@ def _create_view(desired):
 
 # ---------------------------------------------------------------------------------------------- removal
 
-def transfer_problems(params, email):
-    """Input problems of ``transfer_to`` / ``transfer`` (pure; shared by the user modules)."""
-    transfer_to = params.get('transfer_to')
-    if transfer_to is not None:
-        problems = email_problems(transfer_to, 'transfer_to')
-        if not problems and _norm_email(transfer_to) == _norm_email(email):
-            problems.append('transfer_to must be another user than email (%s): name the active user who receives the data.'
-                            % email)
-        return problems
-    if params.get('transfer'):
-        return ['transfer is set but transfer_to is not: give transfer_to, the email of the user who receives %s.'
-                % ', '.join(params['transfer'])]
-    return []
-
-
-def managed_domain_problem(email, removal_action='disassociate'):
+def managed_domain_problem(email, removal_action='disassociate', status='active'):
     """The 1107 answer in plain words, with the choice (docs/ZOOM-API-FACTS.md §2.9)."""
+    instead = ('the user is already deactivated: leave it so (the user and its data stay, sign-in is blocked)'
+               if status == 'inactive' else
+               'deactivate the user instead of removing it (the user and its data stay, sign-in is blocked)')
     return ('%s is on %s, a managed (associated) domain of the account, and Zoom refuses to disassociate such users '
             '(code 1107 "You can not disassociate a user with managed domain."), so removal_action=%s cannot work. '
-            'Choose one: deactivate the user instead of removing it (the user and its data stay, sign-in is blocked), or '
-            'delete it with removal_action=delete and transfer_to set to an active user who receives its meetings, '
-            'recordings and other data (add allow_data_loss=true to accept losing what cannot be transferred). '
-            'Nothing was removed.' % (email, email_domain(email), removal_action))
+            'Choose one: %s, or delete it with removal_action=delete and transfer_to set to an active user who receives '
+            'its meetings, recordings and other data (add allow_data_loss=true to accept losing what cannot be '
+            'transferred). Nothing was removed.' % (email, email_domain(email), removal_action, instead))
 
 
 def transfer_state_problem(transfer_to, email, target):
     """Pure: why ``transfer_to`` (looked up as ``target``) cannot receive the data of ``email``; None if it can."""
-    if _norm_email(transfer_to) == _norm_email(email):
+    if norm_email(transfer_to) == norm_email(email):
         return 'transfer_to must be another user than %s (the user being removed).' % email
     if target is None or target.status == 'active':
         return None
@@ -647,7 +337,7 @@ def removal_problems(state, removal_action='disassociate', transfer_to=None, tra
                         'whiteboards: set transfer_to (the email of the user who receives them) or allow_data_loss=true.'
                         % state.email)
     if removal_action == 'disassociate' and managed and email_domain(state.email) in managed:
-        problems.append(managed_domain_problem(state.email, removal_action))
+        problems.append(managed_domain_problem(state.email, removal_action, state.status))
     if transfer_to:
         problem = transfer_state_problem(transfer_to, state.email, transfer_state)
         if problem:
@@ -703,7 +393,8 @@ def remove_user(client, state, changes, transfer_to=None):
             outcome = 'removed'
         except ZoomAPIError as exc:
             if error_kind(exc) == 'managed_domain':
-                raise ZoomPlanError('Refusing to remove %s:' % state.email, [managed_domain_problem(state.email)])
+                raise ZoomPlanError('Refusing to remove %s:' % state.email,
+                                    [managed_domain_problem(state.email, status=state.status)])
             if not is_missing(exc):
                 raise
             if lookup_user(client, state.email).exists:
@@ -806,11 +497,11 @@ def create_user(client, email, desired, create_action='ssoCreate', max_sends=3):
 
     return create_with_confirmation(
         '/v2/users', email, lambda: client.post('/v2/users', json=body), lambda: lookup_user(client, email), read_back,
-        lambda exc: error_kind(exc) == 'already_exists', lambda exc: _create_refused(email, desired, create_action, exc),
+        lambda exc: error_kind(exc) == 'already_exists', lambda exc: create_refused(email, desired, create_action, exc),
         max_sends)
 
 
-def _create_refused(email, desired, create_action, exc):
+def create_refused(email, desired, create_action, exc):
     """Zoom refused the create: nothing was created. Say so; the error table's hint says what to change."""
     kind = type_name(type_code(desired.get('type')) or 1)
     return ZoomCreateError('Zoom did not create %s as a %s user with create action %s; nothing was created. %s'

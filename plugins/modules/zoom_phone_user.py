@@ -97,7 +97,8 @@ notes:
     options and the account's inventory; values only Zoom can decide show as V((assigned by Zoom)) and
     V((default site, chosen by Zoom)). When the Zoom user does not exist yet (check mode only), the task plans
     against a new user and still checks extension, number and seat conflicts against the account, so a playbook
-    that creates the user in an earlier task can be reviewed with C(--check --diff).
+    that creates the user in an earlier task can be reviewed with C(--check --diff). If the email's domain is not an
+    associated domain of the account, a warning says that C(ssoCreate) would leave the user pending (no phone then).
   - The module reads the user (C(GET /v2/users/{id})), the phone user, the calling plans and sites, and only the
     numbers it has to assign, each looked up by number (C(GET /v2/phone/numbers?phone_number=...)); the calls do not
     grow with the account's numbers, and a rerun on a converged user makes no write call.
@@ -276,7 +277,9 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._phone import
     user_state_problems,
 )
 from ansible_collections.zoomops.provisioning.plugins.module_utils._users import (
+    account_domains,
     diagnose_pending,
+    email_domain,
     lookup_user,
     pending_create_action,
     stuck_remedy,
@@ -334,13 +337,15 @@ def _user_problems(client, state, email, check_mode, result):
     """Problems of a Zoom user that cannot get a phone now; a missing user is planned as new in check mode."""
     if state.status == 'active':
         return []
-    if state.status == 'absent':
+    # 'external' (code 1010) is what Zoom may answer for any email outside the account (docs/ZOOM-API-FACTS.md §2.5):
+    # for this module both mean "not a user of this account yet"
+    if state.status in ('absent', 'external'):
         if check_mode:
             result['predicted_user'] = True
             return []
-        return [problem('email', email, 'email: %s does not exist in Zoom; create it first in a task before this one '
-                        '(zoomops.provisioning.zoom_user state: present), then run zoom_phone_user. In check mode the '
-                        'new user is planned.' % email)]
+        return [problem('email', email, 'email: %s does not exist in this Zoom account; create it first in a task before '
+                        'this one (zoomops.provisioning.zoom_user state: present), then run zoom_phone_user. In check mode '
+                        'the new user is planned.' % email)]
     reason = remedy = None
     if state.status == 'pending':
         reason, remedy = diagnose_pending(client, email, state=state,
@@ -351,6 +356,17 @@ def _user_problems(client, state, email, check_mode, result):
         result['pending_reason'] = reason
         result['remedy'] = remedy
     return user_state_problems(state.status, email, reason, remedy)
+
+
+def _warn_if_predicted_pending(module, client, email, result):
+    """Check mode for a user still to be created: say when ssoCreate would leave it pending (docs/ZOOM-API-FACTS.md §3)."""
+    domains = account_domains(client)
+    if domains is not None and email_domain(email) not in domains:
+        text = ('%s does not exist yet and its domain %s is not an associated domain of the account: created with ssoCreate '
+                '(the default of zoomops.provisioning.zoom_user) it would be pending, and this phone setup would fail '
+                'until the domain is associated.' % (email, email_domain(email)))
+        result['messages'].append(text)
+        module.warn(text)
 
 
 def run_present(module, client, state, desired, result):
@@ -371,6 +387,8 @@ def run_present(module, client, state, desired, result):
         result['problems'] = problems
         module.fail_json(msg=_problem_message(email, problems), **result)
     _planned(result, plan)
+    if result.get('predicted_user'):
+        _warn_if_predicted_pending(module, client, email, result)
     if module.check_mode or not plan.steps:
         return result
     steps = _apply(client, state.id, plan, module.params['phone_wait_timeout'], result)

@@ -348,7 +348,6 @@ diff:
 
 from ansible.module_utils.basic import _load_params
 
-from ansible_collections.zoomops.provisioning.plugins.module_utils._compare import diff_dict
 from ansible_collections.zoomops.provisioning.plugins.module_utils._errors import ZoomError, ZoomPlanError
 from ansible_collections.zoomops.provisioning.plugins.module_utils._module import ZoomModule
 from ansible_collections.zoomops.provisioning.plugins.module_utils._scim import (
@@ -372,7 +371,6 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._scim import 
 )
 from ansible_collections.zoomops.provisioning.plugins.module_utils._users import (
     CREATE_ACTIONS,
-    TRANSFER_FLAGS,
     Change,
     ZoomCreateError,
     account_domains,
@@ -391,6 +389,7 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._users import
     stuck_remedy,
     transfer_problems,
 )
+from ansible_collections.zoomops.provisioning.plugins.module_utils._users_module import UserRunner, person_argument_spec
 
 
 NAME_LIMITS = (('first_name', 64), ('last_name', 64), ('display_name', 128), ('job_title', 128))
@@ -399,7 +398,6 @@ COMPARED = [name for name, _where in SCIM_FIELDS] + ['active']
 # old option name -> vocabulary name (issue #12); kept as deprecated aliases until 2.0.0
 DEPRECATED = (('user_type', 'type'), ('zoom_phone_extension', 'extension_number'), ('zoom_phone_number', 'phone_numbers'),
               ('zoom_phone_site', 'site'), ('zoom_phone_calling_plan', 'calling_plans'))
-DEACTIVATE_HINT = ' With zoom_scim_user, deactivating is state=present and active=false.'
 
 
 def _aliased(new, **spec):
@@ -410,13 +408,8 @@ def _aliased(new, **spec):
 
 
 def argument_spec():
-    spec = dict(
-        email=dict(type='str', required=True),
-        state=dict(type='str', default='present', choices=['present', 'absent']),
-        active=dict(type='bool'),
-        first_name=dict(type='str'),
-        last_name=dict(type='str'),
-        display_name=dict(type='str'),
+    spec = person_argument_spec(
+        ('disassociate', 'delete', 'scim_delete'),
         type=_aliased('type', type='str', choices=['basic', 'licensed']),
         job_title=dict(type='str'),
         manager=dict(type='str'),
@@ -427,11 +420,6 @@ def argument_spec():
         on_pending=dict(type='str', default='keep', choices=['keep', 'withdraw_and_provision', 'fail']),
         on_stuck_invitation=dict(type='str', default='fail', choices=['provision_rest', 'fail']),
         create_action_rest=dict(type='str', default='ssoCreate', choices=list(CREATE_ACTIONS)),
-        removal_action=dict(type='str', default='disassociate', choices=['disassociate', 'delete', 'scim_delete']),
-        transfer_to=dict(type='str'),
-        transfer=dict(type='list', elements='str', choices=sorted(TRANSFER_FLAGS)),
-        allow_data_loss=dict(type='bool', default=False),
-        force=dict(type='bool', default=False),
     )
     for name in FREE_TEXT:
         spec[name] = dict(type='str')
@@ -485,34 +473,17 @@ def _rest_desired(desired):
     return dict((name, desired.get(name)) for name in ('first_name', 'last_name', 'display_name', 'type'))
 
 
-class Runner:
+class Runner(UserRunner):
     """One run: validate, look up (SCIM, REST when SCIM answers the 400), plan, diff, check-mode exit, apply, re-read."""
 
+    deactivate_hint = ' With zoom_scim_user, deactivating is state=present and active=false.'
+
     def __init__(self, module):
-        self.module = module
-        self.params = module.params
-        self.result = dict(changed=False, actions=[], zoom_status=None, pending_reason=None, remedy=None,
-                           pending_evidence=[], user={})
-        self.warnings = []
+        super(Runner, self).__init__(module)
         self.client = None
         self.email = None
         self.desired = None
         self.compared = []
-
-    # ---- helpers ------------------------------------------------------------------
-    def fail(self, msg, before=None, after=None):
-        if self.module._diff and before is not None:
-            self.result['diff'] = diff_dict(before, after if after is not None else before)
-        for text in self.warnings:
-            self.module.warn(text)
-        self.module.fail_json(msg=msg, **self.result)
-
-    def finish(self, before, after):
-        if self.module._diff:
-            self.result['diff'] = diff_dict(before, after)
-        for text in self.warnings:
-            self.module.warn(text)
-        self.module.exit_json(**self.result)
 
     def view_of(self, lookup):
         """The compared attributes of an existing user (title from REST if SCIM did not return it)."""
@@ -527,11 +498,6 @@ class Runner:
         result = dict((name, value) for name, value in (view or {}).items() if name in self.compared)
         result['zoom_status'] = status
         return result
-
-    def set_pending(self, diagnosis=None, remedy=None):
-        self.result['pending_reason'] = diagnosis.reason if diagnosis else None
-        self.result['remedy'] = diagnosis.remedy if diagnosis else remedy
-        self.result['pending_evidence'] = list(diagnosis.evidence) if diagnosis else []
 
     def reread(self):
         final = scim_lookup(self.client, self.email)
@@ -551,12 +517,6 @@ class Runner:
             self.result['problems'] = problems
             self.fail('Not creating %s: %d problem%s with the phone values, nothing was sent to Zoom. %s' % (
                 self.email, len(problems), '' if len(problems) == 1 else 's', ' | '.join(problems)), before)
-
-    def note_confirmed(self, outcome):
-        self.result['confirmed_after_uncertain'] = outcome.confirmed_after_uncertain
-        if outcome.confirmed_after_uncertain:
-            self.warnings.append('Zoom\'s answer to the create of %s was lost; a lookup confirmed the user exists, so the '
-                                 'create was not sent again.' % self.email)
 
     # ---- main ---------------------------------------------------------------------
     def run(self):
@@ -617,14 +577,15 @@ class Runner:
             return self.finish(before, after)
         self.result['actions'] = []
         outcome = create_scim_user(self.client, email, desired)
-        self.note_confirmed(outcome)
+        self.note_confirmed(outcome, self.email)
         created = outcome.state
-        done = ['create'] + phone
+        done = ['create'] + phone if outcome.created else []
+        self.result['actions'] = list(done)
         if created.exists:
             changes = plan_scim(desired, self.view_of(created))
             self.apply(created, changes, {})
             done += change_labels(changes)
-        self.result['actions'] = done
+        self.result.update(actions=done, changed=bool(done))
         final = self.reread()
         return self.finish(before, self.state_view(final.status, scim_view(final.resource)))
 
@@ -761,9 +722,10 @@ class Runner:
             done.append('remove:withdraw')
         self.result['actions'] = list(done)
         outcome = create_user(self.client, email, _rest_desired(desired), action)
-        self.note_confirmed(outcome)
+        self.note_confirmed(outcome, self.email)
         if outcome.created:
             done.append('create')
+        self.result.update(actions=list(done), changed=bool(done))
         if outcome.state.status in ('active', 'inactive'):
             current = scim_lookup(self.client, email)
             if current.exists:
@@ -842,11 +804,6 @@ class Runner:
                                 params['allow_data_loss'], params['force'], managed=managed, transfer_state=target)
         except ZoomPlanError as exc:
             return self.fail_plan(exc, self.state_view(lookup.status))
-
-    def fail_plan(self, exc, before):
-        """Refused before (or instead of) the write: nothing changed."""
-        self.result.update(changed=False, actions=[], problems=list(exc.problems))
-        self.fail(exc.msg + (DEACTIVATE_HINT if 'code 1107' in exc.msg else ''), before)
 
 
 def main():

@@ -281,12 +281,11 @@ diff:
   sample: {before: {zoom_status: absent}, after: {zoom_status: active, first_name: Jane}}
 '''
 
-from ansible_collections.zoomops.provisioning.plugins.module_utils._compare import diff_dict
 from ansible_collections.zoomops.provisioning.plugins.module_utils._errors import ZoomError, ZoomPlanError
 from ansible_collections.zoomops.provisioning.plugins.module_utils._module import ZoomModule
 from ansible_collections.zoomops.provisioning.plugins.module_utils._users import (
     CREATE_ACTIONS,
-    TRANSFER_FLAGS,
+    REMOVAL_ACTIONS,
     UserState,
     ZoomCreateError,
     account_domains,
@@ -309,22 +308,16 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._users import
     transfer_problems,
     user_view,
 )
+from ansible_collections.zoomops.provisioning.plugins.module_utils._users_module import UserRunner, person_argument_spec
 
 
 PROFILE_OPTIONS = ('first_name', 'last_name', 'display_name', 'type', 'department', 'job_title', 'timezone', 'language')
 DESIRED_OPTIONS = PROFILE_OPTIONS + ('active',)
-# How to deactivate with this module, added where Zoom's 1107 leaves deactivation as the way out.
-DEACTIVATE_HINT = ' With zoom_user, deactivating is state=present and active=false.'
 
 
 def argument_spec():
-    return dict(
-        email=dict(type='str', required=True),
-        state=dict(type='str', default='present', choices=['present', 'absent']),
-        active=dict(type='bool'),
-        first_name=dict(type='str'),
-        last_name=dict(type='str'),
-        display_name=dict(type='str'),
+    return person_argument_spec(
+        REMOVAL_ACTIONS,
         type=dict(type='str', choices=['basic', 'licensed']),
         department=dict(type='str'),
         job_title=dict(type='str'),
@@ -332,11 +325,6 @@ def argument_spec():
         language=dict(type='str'),
         create_action=dict(type='str', default='ssoCreate', choices=list(CREATE_ACTIONS)),
         on_pending=dict(type='str', default='keep', choices=['keep', 'fail', 'warn']),
-        removal_action=dict(type='str', default='disassociate', choices=['disassociate', 'delete']),
-        transfer_to=dict(type='str'),
-        transfer=dict(type='list', elements='str', choices=sorted(TRANSFER_FLAGS)),
-        allow_data_loss=dict(type='bool', default=False),
-        force=dict(type='bool', default=False),
     )
 
 
@@ -344,8 +332,7 @@ def validate(params):
     """Every input problem at once, before any call; returns (email, desired) or raises ZoomConfigError."""
     problems = email_problems(params['email'], 'email')
     problems += profile_problems(params)
-    if not problems:
-        problems += transfer_problems(params, params['email'])
+    problems += transfer_problems(params, params['email'])
     raise_problems(problems, 'zoom_user')
     desired = dict((name, params.get(name)) for name in DESIRED_OPTIONS)
     desired['language'] = normalize_language(desired['language'])
@@ -354,34 +341,10 @@ def validate(params):
     return params['email'].strip(), desired
 
 
-class Runner:
+class Runner(UserRunner):
     """One run of the module: validate, read, plan, diff, (check mode exit), apply, re-read."""
 
-    def __init__(self, module):
-        self.module = module
-        self.params = module.params
-        self.result = dict(changed=False, actions=[], zoom_status=None, pending_reason=None, remedy=None,
-                           pending_evidence=[], user={})
-        self.warnings = []
-
-    # ---- helpers ------------------------------------------------------------------
-    def fail(self, msg, **extra):
-        self.result.update(extra)
-        for text in self.warnings:
-            self.module.warn(text)
-        self.module.fail_json(msg=msg, **self.result)
-
-    def finish(self, before, after):
-        if self.module._diff:
-            self.result['diff'] = diff_dict(before, after)
-        for text in self.warnings:
-            self.module.warn(text)
-        self.module.exit_json(**self.result)
-
-    def set_pending(self, diagnosis=None):
-        self.result['pending_reason'] = diagnosis.reason if diagnosis else None
-        self.result['remedy'] = diagnosis.remedy if diagnosis else None
-        self.result['pending_evidence'] = list(diagnosis.evidence) if diagnosis else []
+    deactivate_hint = ' With zoom_user, deactivating is state=present and active=false.'
 
     def pending_outcome(self, email, diagnosis, before, after, created):
         """Keep (warn) or fail for a pending user; an invitation awaiting confirmation is never a problem."""
@@ -390,9 +353,7 @@ class Runner:
             return
         text = '%s is pending (%s). %s' % (email, diagnosis.reason, diagnosis.remedy)
         if self.params['on_pending'] == 'fail':
-            if self.module._diff:
-                self.result['diff'] = diff_dict(before, after)
-            self.fail(('%s was created but ' % email if created else '') + text)
+            self.fail(('%s was created but ' % email if created else '') + text, before, after)
         self.warnings.append(text)
 
     # ---- main ---------------------------------------------------------------------
@@ -496,14 +457,16 @@ class Runner:
                 self.pending_outcome(email, predicted, before, after, created=False)
             return self.finish(before, after)
         outcome = create_user(client, email, desired, action)
-        self.result.update(confirmed_after_uncertain=outcome.confirmed_after_uncertain, changed=outcome.created)
-        if outcome.confirmed_after_uncertain:
-            self.warnings.append('Zoom\'s answer to the create of %s was lost; a lookup confirmed the user exists, so the '
-                                 'create was not sent again.' % email)
+        self.result['changed'] = outcome.created
+        self.note_confirmed(outcome, email)
         final = outcome.state
         done = ['create'] if outcome.created else []
+        self.result['actions'] = list(done)
         if final.status in ('active', 'inactive'):
-            follow = plan_user(desired, final)
+            # as check mode predicted: every set field POST /users does not take; after a lost answer or a user that
+            # was there already, compare with what Zoom really holds
+            fresh = outcome.created and not outcome.confirmed_after_uncertain
+            follow = plan_user(desired, _created_state(email, desired, final) if fresh else final)
             if follow:
                 apply_user(client, final, follow)
                 done += [change.label for change in follow]
@@ -548,16 +511,15 @@ class Runner:
         self.result.update(zoom_status=final.zoom_status, user=final.user or {})
         return self.finish(before, dict(zoom_status=final.zoom_status))
 
-    def fail_plan(self, exc):
-        """Refused before (or instead of) the write: nothing changed."""
-        self.result.update(changed=False, actions=[], problems=list(exc.problems))
-        self.fail(exc.msg + (DEACTIVATE_HINT if 'code 1107' in exc.msg else ''))
 
+def _created_state(email, desired, created=None):
+    """What POST /users makes of ``desired``: names and type (the rest needs a PATCH, docs/ZOOM-API-FACTS.md §2.3).
 
-def _created_state(email, desired):
-    """What POST /users makes of ``desired``: names and type (the rest needs a PATCH, docs/ZOOM-API-FACTS.md §2.3)."""
-    user = dict(create_body(email, desired, 'ssoCreate')['user_info'], status='active')
-    return UserState(email, 'active', user=user)
+    ``created``: the user re-read after the create (its id and status), None in check mode.
+    """
+    status = created.status if created is not None else 'active'
+    user = dict(create_body(email, desired, 'ssoCreate')['user_info'], status=status)
+    return UserState(email, status, id=created.id if created is not None else None, user=user)
 
 
 def _create_fields(desired):

@@ -149,17 +149,16 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._errors impor
 from ansible_collections.zoomops.provisioning.plugins.module_utils._module import ZoomModule
 from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_export import export_users
 from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_input import Scope, domain_problems, pattern_problems
-from ansible_collections.zoomops.provisioning.plugins.module_utils._users import email_problems
 from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_read import read_account
+from ansible_collections.zoomops.provisioning.plugins.module_utils._users import email_problems
 
 try:
     import jmespath
-    HAS_JMESPATH = True
-    JMESPATH_IMPORT_ERROR = None
 except ImportError:
     jmespath = None  # pylint: disable=invalid-name
-    HAS_JMESPATH = False
     JMESPATH_IMPORT_ERROR = traceback.format_exc()
+else:
+    JMESPATH_IMPORT_ERROR = None
 
 
 def main():
@@ -181,7 +180,7 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    if params['query'] and not HAS_JMESPATH:
+    if params['query'] and jmespath is None:
         module.fail_json(msg=missing_required_lib('jmespath'), exception=JMESPATH_IMPORT_ERROR)
     scope_opt = params.get('scope') or {}
     problems = domain_problems(scope_opt.get('domains'), 'scope.domains') + domain_problems(params.get('domains'), 'domains')

@@ -280,7 +280,10 @@ notes:
     Zoom Phone, and a batch add that finds one already being created falls back to the per-user path, which waits.
   - Users are created with the confirmation of M(zoomops.provisioning.zoom_user) - a lost answer is settled by a lookup
     and the create is sent again only when the lookup proved it did not land - and removed like it - a 404 on removal
-    counts as done only when a lookup confirms the user is gone.
+    counts as done only when a lookup confirms the user is gone. Which created users Zoom left pending is learnt from
+    one read of the pending list at the end, not user by user.
+  - New phone users added in batches are created by Zoom asynchronously; the module waits (at most
+    O(phone_wait_timeout)) until the phone lists show them, so a rerun right after finds them converged.
   - With O(create_action=ssoCreate) a created user can come out pending (domain not associated, or the email owns a
     personal Zoom account); it is reported in RV(pending) with the remedy and is not retried.
   - Removal thresholds count only users removed or deactivated because they are not in the list (O(unlisted)); a listed

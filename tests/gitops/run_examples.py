@@ -13,19 +13,23 @@ drift from what is tested. Only what the CI provider would provide is substitute
 - a fresh HOME per job (a fresh runner), the project venv as the image's Python;
 - ZOOMOPS_COLLECTION, the collection source the examples install from: a git repository of this working tree;
 - the forge: ``gh`` is tests/gitops/fake_gh.py, the GitLab API a small in-process server (both keep comments);
-- ``uses:`` steps: checkout and setup-python are already done, upload-artifact checks that its path exists.
+- ``uses:`` steps: checkout and setup-python are already done, upload-artifact checks that its path exists;
+- the GitLab image: a job sees only the base tools of python:3.11-slim, plus what its apt-get line installs.
 
-For each provider: a pull request (plan in check mode: plan/plan.json and plan/plan.md at the repository root,
-zero writes, the comment carries the digest and the Markdown plan), a push that drops a user (the plan is refused by
-max_removal_percent: the job fails, plan.json and the updated comment say why), a push restoring the list (the
-comment is updated again, never duplicated), the merge (apply with the digest read back from the comment), and a
-rerun of the apply (succeeds, zero writes, "already applied"). Then playbooks/audit.yml writes its drift report
+For each provider: a pull request whose list drops a user (plan in check mode: plan/plan.json and plan/plan.md at
+the repository root, zero writes; refused by max_removal_percent: the job fails, plan.json and the comment - which
+carries the digest and the Markdown plan - say why), a push adding 2,000 people (a plan longer than a GitHub
+comment: the comment holds its start, cut at a line, <details> closed), a push restoring the list (the plan passes;
+the comment is updated each time, never duplicated), the merge after someone changed a user in Zoom (the apply, with the
+digest read back from the comment, is refused: zero writes, digest_drift in the plan files), a rerun once the change
+is undone (applies the approved plan), and a rerun of that (succeeds, zero writes, "already applied"). Then playbooks/audit.yml writes its drift report
 (before/after per field, unlisted users) and says where; for a list with a problem it fails but still writes it.
 
 Usage: python tests/gitops/run_examples.py [--only github|gitlab|audit ...] [--keep]
 """
 
 import argparse
+import base64
 import json
 import os
 import re
@@ -107,6 +111,19 @@ class Simulator:
 
     def writes_since(self, seq):
         return self.call('GET', '/_sim/log?writes=1&since=%d' % seq)['entries']
+
+    def patch_user(self, email, changes):
+        """Change a user through Zoom's API, as an admin in the web portal would."""
+        basic = base64.b64encode(('%s:%s' % (CREDENTIALS['ZOOM_CLIENT_ID'], CREDENTIALS['ZOOM_CLIENT_SECRET'])).encode())
+        request = urllib.request.Request(
+            self.url + '/oauth/token?grant_type=account_credentials&account_id=' + CREDENTIALS['ZOOM_ACCOUNT_ID'],
+            method='POST', headers={'Authorization': 'Basic ' + basic.decode()})
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            token = json.loads(answer.read())['access_token']
+        request = urllib.request.Request(self.url + '/v2/users/' + email, data=json.dumps(changes).encode(), method='PATCH',
+                                         headers={'Authorization': 'Bearer ' + token, 'Content-Type': 'application/json'})
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            check(answer.status == 204, 'the simulator did not take the change of %s' % email)
 
     def user(self, email):
         for user in self.call('GET', '/_sim/state').get('users') or []:
@@ -236,25 +253,50 @@ class Steps:
 
 
 def make_bin(work, python):
-    """The runner's tools beside the real ones: gh (fake) and the image's apt-get (the tools are here)."""
+    """GitHub's runner has gh (here the fake) beside the machine's tools (git, curl, jq...)."""
     directory = os.path.join(work, 'bin')
     os.makedirs(directory)
-    scripts = {
-        'gh': '#!/bin/sh\nexec "%s" "%s" "$@"\n' % (python, os.path.join(HERE, 'fake_gh.py')),
-        'apt-get': '#!/bin/sh\n# the image: curl and jq are expected on the test machine\n'
-                   'command -v curl >/dev/null && command -v jq >/dev/null\n',
-    }
-    for name, text in scripts.items():
-        with open(os.path.join(directory, name), 'w', encoding='utf-8') as handle:
-            handle.write(text)
-        os.chmod(os.path.join(directory, name), 0o755)
+    with open(os.path.join(directory, 'gh'), 'w', encoding='utf-8') as handle:
+        handle.write('#!/bin/sh\nexec "%s" "%s" "$@"\n' % (python, os.path.join(HERE, 'fake_gh.py')))
+    os.chmod(os.path.join(directory, 'gh'), 0o755)
+
+
+# What a python:3.11-slim container has on PATH besides Python: the base system, without git, curl or jq.
+SLIM_IMAGE_TOOLS = ('awk', 'basename', 'bash', 'cat', 'chmod', 'cp', 'cut', 'date', 'dirname', 'echo', 'env', 'expr',
+                    'false', 'find', 'grep', 'gzip', 'head', 'id', 'ln', 'ls', 'mkdir', 'mktemp', 'mv', 'printf', 'pwd',
+                    'readlink', 'rm', 'rmdir', 'sed', 'sh', 'sleep', 'sort', 'stat', 'tail', 'tar', 'tee', 'test', 'touch',
+                    'tr', 'true', 'uname', 'wc', 'xargs')
+# apt-get in that image: `install` links the named packages' commands (curl, jq, git: command = package) from this
+# machine into the image's bin directory, so a tool the job does not install is missing, as in the container.
+APT_GET = """#!/bin/sh
+image_bin=$(dirname "$0")
+[ "$1" = install ] || exit 0
+for package in "$@"; do
+  case "$package" in install|-*) continue ;; esac
+  real=$(PATH=/usr/local/bin:/usr/bin:/bin command -v "$package") || { echo "E: Unable to locate package $package" >&2; exit 100; }
+  ln -sf "$real" "$image_bin/$package"
+done
+"""
+
+
+def make_image_bin(directory):
+    """A fresh python:3.11-slim container's tools (the venv is its Python), with its apt-get."""
+    os.makedirs(directory)
+    for tool in SLIM_IMAGE_TOOLS:
+        real = shutil.which(tool, path='/usr/local/bin:/usr/bin:/bin')
+        check(real, 'the tool %s of the GitLab image is missing on this machine' % tool)
+        os.symlink(real, os.path.join(directory, tool))
+    with open(os.path.join(directory, 'apt-get'), 'w', encoding='utf-8') as handle:
+        handle.write(APT_GET)
+    os.chmod(os.path.join(directory, 'apt-get'), 0o755)
 
 
 def collection_source(work):
     """A git repository holding this working tree (as a clone of the collection's repository would)."""
     copy = subprocess.run(['bash', os.path.join(ROOT, 'hack', 'sync-collection.sh'), os.path.join(work, 'source')],
                           capture_output=True, text=True, check=True).stdout.strip()
-    git = ['git', '-C', copy, '-c', 'user.name=gitops-test', '-c', 'user.email=gitops-test@example.com']
+    git = ['git', '-C', copy, '-c', 'user.name=gitops-test', '-c', 'user.email=gitops-test@example.com',
+           '-c', 'commit.gpgsign=false']
     subprocess.run(git + ['add', '-A'], check=True)
     subprocess.run(git + ['commit', '-q', '-m', 'the working tree'], check=True)
     return 'git+file://%s,HEAD' % copy
@@ -451,7 +493,9 @@ def run_gitlab(work, sim, source, steps):
             if not any(gitlab_rule(rule['if'], variables) for rule in spec.get('rules') or []):
                 continue
             env = steps.base_env(os.path.join(work, 'gitlab', home))
-            env.update(variables)
+            image_bin = os.path.join(work, 'gitlab', home, 'image-' + name)
+            make_image_bin(image_bin)
+            env.update(variables, PATH=os.pathsep.join([image_bin, PYTHON_BIN]))
             lines = (spec.get('before_script') or config.get('default', {}).get('before_script') or []) + spec['script']
             code, output = steps.run('gitlab %s' % name, '\n'.join(lines) + '\n', env, checkout, ['bash', '-eo', 'pipefail'])
             for path in spec.get('artifacts', {}).get('paths') or []:
@@ -487,9 +531,13 @@ def pull_request_then_merge(provider, sim, checkout, pipeline, comments, merge_s
     users_file = os.path.join(checkout, 'zoom', 'users.yml')
     with open(users_file, encoding='utf-8') as handle:
         full_list = handle.read()
-    # a push that drops a user: deactivating 1 of the 5 users in scope is over max_removal_percent=5, refused
+    # the pull request first drops a user by mistake: deactivating 1 of the 5 users in scope is over
+    # max_removal_percent=5, refused; then it adds 2,000 people (a plan longer than a GitHub comment); the last push
+    # restores the list that is merged
     truncated = ''.join(line for line in full_list.splitlines(True) if 'bob.stone@' not in line)
-    pushes = (('pull request', full_list, True), ('push dropping a user', truncated, False),
+    large = full_list + ''.join('- {email: new.person.%05d@example.com, first_name: New, last_name: Person%05d}\n' % (i, i)
+                                for i in range(2000))
+    pushes = (('pull request dropping a user', truncated, False), ('push adding 2,000 people', large, True),
               ('push restoring the list', full_list, True))
     for number, (attempt, content, expect_ok) in enumerate(pushes):
         with open(users_file, 'w', encoding='utf-8') as handle:
@@ -516,8 +564,10 @@ def pull_request_then_merge(provider, sim, checkout, pipeline, comments, merge_s
         marker = MARKER.match(body.split('\n', 1)[0])
         check(marker and marker.group(1) == plan['digest'],
               '%s: the comment does not start with the digest marker of plan.json: %r' % (provider, body[:120]))
-        check(markdown.strip() in body, '%s: the comment does not hold plan.md' % provider)
         check(len(body) <= COMMENT_LIMIT[provider], '%s: the comment is longer than the forge allows' % provider)
+        check_comment_holds(provider, body, markdown)
+        if content is large:
+            check(len(markdown) > COMMENT_LIMIT['github'], 'the plan of 2,000 creates fits a GitHub comment: make it longer')
         if not expect_ok:
             refusal = plan.get('refusal') or {}
             check(refusal.get('rule') == 'max_removal_percent' and refusal.get('users') == ['bob.stone@example.com'],
@@ -526,15 +576,30 @@ def pull_request_then_merge(provider, sim, checkout, pipeline, comments, merge_s
                   '%s: the comment does not say the plan was refused and why' % provider)
     check(sim.user('new.hire@example.com') is None, '%s: the plan created a user' % provider)
 
-    for attempt in ('merge', 'rerun of the apply'):
+    # someone changes a user in the web portal after the review: the merge is refused with zero writes and the plan
+    # file says what differs; once the change is undone, re-running the job applies the approved plan
+    for attempt in ('merge after a change in Zoom', 'rerun after undoing it', 'rerun of the apply'):
+        if attempt == 'merge after a change in Zoom':
+            sim.patch_user('ann.lee@example.com', {'last_name': 'Leigh'})
+        elif attempt == 'rerun after undoing it':
+            sim.patch_user('ann.lee@example.com', {'last_name': 'Lee'})
         started, mark = time.monotonic(), sim.mark()
         results = pipeline('push', merge_sha, 'home-%d' % len(timings))
         timings.append((attempt, time.monotonic() - started))
         check(list(results) == [apply_job], '%s: the %s ran %s, not only %s' % (provider, attempt, list(results), apply_job))
         ok, output = results[apply_job]
-        check(ok, '%s: the apply job failed on the %s' % (provider, attempt))
         writes = sim.writes_since(mark)
-        if attempt == 'merge':
+        if attempt == 'merge after a change in Zoom':
+            with open(os.path.join(plan_dir, 'plan.json'), encoding='utf-8') as handle:
+                refusal = json.load(handle).get('refusal') or {}
+            with open(os.path.join(plan_dir, 'plan.md'), encoding='utf-8') as handle:
+                markdown = handle.read()
+            check(not ok and not writes, '%s: the apply after a change in Zoom was not refused with zero writes' % provider)
+            check(refusal.get('rule') == 'digest_drift' and '### Refused: digest_drift' in markdown,
+                  '%s: the plan files do not hold the digest_drift refusal: %s' % (provider, refusal))
+            continue
+        check(ok, '%s: the apply job failed on the %s' % (provider, attempt))
+        if attempt == 'rerun after undoing it':
             user = sim.user('new.hire@example.com')
             check(writes and user and user.get('status') == 'active',
                   '%s: the apply did not create new.hire@example.com (%d writes): %s' % (provider, len(writes), user))
@@ -548,8 +613,23 @@ def pull_request_then_merge(provider, sim, checkout, pipeline, comments, merge_s
     log('%s: ok' % provider)
 
 
+def check_comment_holds(provider, body, markdown):
+    """The comment holds plan.md, or - when plan.md is longer than a comment - its start cut at a line, with every
+    <details> closed and a note saying where the whole plan is."""
+    if markdown.strip() in body:
+        return
+    check('this is its start' in body, '%s: the comment holds neither plan.md nor the note that it was cut' % provider)
+    part = body[body.index('## Zoom user sync plan'):body.index('\n\n_The plan is longer than a')]
+    check(part.count('<details') == part.count('</details>'), '%s: the cut comment leaves a <details> open' % provider)
+    closing = '\n\n</details>'
+    kept = part[:-len(closing)] if part.endswith(closing) and not markdown.startswith(part + '\n') else part
+    check(len(kept) > 50000 and markdown.startswith(kept + '\n'),
+          '%s: the comment does not hold the start of plan.md cut at a line' % provider)
+
+
 def run_audit(work, sim, source, steps):
     """playbooks/audit.yml writes the Markdown drift report (before/after, unlisted users) to a file and says where."""
+    mark = sim.mark()
     env = steps.base_env(os.path.join(work, 'audit', 'home'))
     env.update(CREDENTIALS)
     report = os.path.join(work, 'audit', 'drift.md')
@@ -580,6 +660,7 @@ def run_audit(work, sim, source, steps):
         text = handle.read()
     check(code != 0 and report in output, 'audit: a list with a problem did not fail, or did not say where the report is')
     check('### Refused: problems' in text and 'gold' in text, 'audit: the report of a bad list does not hold the problem')
+    check(not sim.writes_since(mark), 'audit: the audit wrote to Zoom: %s' % sim.writes_since(mark))
     log('audit: ok')
 
 

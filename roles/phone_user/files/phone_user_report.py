@@ -5,14 +5,14 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Helpers of the phone_user role, run on the controller with the Python of ansible-playbook.
 
-    phone_user_report.py prepare
+    phone_user_report.py prepare WORK_DIR
         stdin: {"people": [...] or null, "people_file": path or null, "defaults": {...}}
-        Makes a private work directory and, unless a people file without defaults can go to zoom_user_sync as it
-        is, writes the people there as its users_file (JSON, defaults merged). Prints {"dir", "users_file"}.
-    phone_user_report.py report WORK_DIR USERS_FILE check|apply pending-fails|pending-ok
-        stdin: the zoom_user_sync result. Reads the plan file of the work directory, removes the directory and
-        prints two JSON lines: {"lines": [...], "incomplete": [emails], "counts": {status: n}}, then the report
-        (one entry per person).
+        Writes the people, defaults merged under each person, to WORK_DIR/people.json (JSON, 0600): the users_file of
+        zoom_user_sync when the role has phone_user_defaults.
+    phone_user_report.py report WORK_DIR check|apply pending-fails|pending-ok
+        stdin: {"result": the zoom_user_sync result, "people": [...] or null, "people_file": path or null}
+        Reads the plan file WORK_DIR/plan.json, removes WORK_DIR and prints two JSON lines: {"lines": [...],
+        "incomplete": [emails], "counts": {status: n}, "check": bool}, then the report (one entry per person).
 
 Both walk every person: Jinja loops over a thousand people take seconds in ansible-core 2.19 (the role rows of
 bench/RESULTS.md), this takes milliseconds.
@@ -28,7 +28,6 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 
 try:
     import yaml
@@ -90,20 +89,20 @@ def merge_defaults(person, defaults):
     return merged
 
 
-def prepare(request):
-    """The work directory and the users_file for zoom_user_sync (see the module docstring)."""
-    work = tempfile.mkdtemp(prefix='phone_user.')
-    people, people_file, defaults = request.get('people'), request.get('people_file'), request.get('defaults') or {}
-    if people_file and not defaults:
-        return {'dir': work, 'users_file': people_file}
-    if people_file:
-        people = read_people(people_file)
-    users_file = os.path.join(work, 'people.json')
-    merged = [merge_defaults(person, defaults) for person in people or []]
-    descriptor = os.open(users_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+def people_of(request):
+    """The people of a request: its list, else the entries of its people file."""
+    if request.get('people') is not None:
+        return request['people']
+    return read_people(request['people_file'])
+
+
+def prepare(request, work_dir):
+    """Write the people, defaults merged, as the users_file of zoom_user_sync (see the module docstring)."""
+    defaults = request.get('defaults') or {}
+    merged = [merge_defaults(person, defaults) for person in people_of(request) or []]
+    descriptor = os.open(os.path.join(work_dir, 'people.json'), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, 'w') as handle:
         json.dump(merged, handle, ensure_ascii=False)
-    return {'dir': work, 'users_file': users_file}
 
 
 def _text(value):
@@ -205,7 +204,7 @@ def _entry(email, check, refused, problems, planned, got):
     changes = planned.get('changes') or {}
     bucket = got.get('bucket')
     item = {'email': email, 'status': 'done', 'changed': False, 'zoom_status': planned.get('status'),
-            'pending_reason': None, 'remedy': None, 'changes': changes, 'actions': _actions(changes), 'message': None}
+            'pending_reason': None, 'remedy': None, 'actions': got.get('actions') or _actions(changes), 'message': None}
     if refused and problems:
         message = ' | '.join(problems)
         item.update(status='refused', message=message, line='%s: REFUSED - %s' % (email, message))
@@ -232,7 +231,7 @@ def _entry(email, check, refused, problems, planned, got):
                     line='%s: FAILED - %s' % (email, got.get('message')))
     elif bucket == 'protected':
         item.update(status='skipped', message=got.get('reason'),
-                    line='%s: SKIPPED - %s (the role never changes it)' % (email, got.get('reason')))
+                    line='%s: SKIPPED - %s' % (email, got.get('reason')))
     else:
         item.update(status='failed', message='zoom_user_sync reported nothing for this person',
                     line='%s: FAILED - zoom_user_sync reported nothing for this person' % email)
@@ -275,42 +274,44 @@ def build_report(people, result, plan, check_mode=False):
 COMPLETE = ('done', 'would_create', 'would_change')
 
 
-def summary(report, pending_fails=True):
-    """The lines of the report, the emails of the people not completed, and the count per status."""
+def summary(report, pending_fails=True, check_mode=False):
+    """The lines of the report, the emails of the people not completed, the count per status, and the mode."""
     counts = {}
     for item in report:
         counts[item['status']] = counts.get(item['status'], 0) + 1
     incomplete = [item['email'] for item in report
                   if item['status'] not in COMPLETE and (pending_fails or item['status'] != 'pending')]
-    return {'lines': [item['line'] for item in report], 'incomplete': incomplete, 'counts': counts}
+    return {'lines': [item['line'] for item in report], 'incomplete': incomplete, 'counts': counts, 'check': check_mode}
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     commands = parser.add_subparsers(dest='command')
-    commands.add_parser('prepare')
+    prepare_command = commands.add_parser('prepare')
+    prepare_command.add_argument('work_dir')
     report = commands.add_parser('report')
     report.add_argument('work_dir')
-    report.add_argument('users_file')
     report.add_argument('mode', choices=['check', 'apply'], help='check: zoom_user_sync ran in check mode')
     report.add_argument('pending', choices=['pending-fails', 'pending-ok'], help='whether pending people count as incomplete')
     args = parser.parse_args(argv)
     request = json.load(sys.stdin)
     if args.command == 'prepare':
         try:
-            json.dump(prepare(request), sys.stdout)
+            prepare(request, args.work_dir)
         except (IOError, OSError, ValueError, YamlError) as exc:
             sys.exit('phone_user_people_file=%s cannot be read as a YAML or JSON people file: %s' % (request.get('people_file'), exc))
     elif args.command == 'report':
         plan = _read_plan(os.path.join(args.work_dir, 'plan.json'))
+        shutil.rmtree(args.work_dir, ignore_errors=True)
         try:
-            people = read_people(args.users_file)
+            people = people_of(request)
         except (IOError, OSError, ValueError, YamlError):
             people = []  # zoom_user_sync refused the file; its message says why
-        shutil.rmtree(args.work_dir, ignore_errors=True)
-        entries = build_report(people, request, plan, args.mode == 'check')
+        check_mode = args.mode == 'check'
+        entries = build_report(people if isinstance(people, list) else [], request.get('result') or {}, plan, check_mode)
         # two lines: the summary, then the report (the role keeps each in a fact of its own)
-        sys.stdout.write(json.dumps(summary(entries, args.pending == 'pending-fails')) + '\n' + json.dumps(entries) + '\n')
+        sys.stdout.write(json.dumps(summary(entries, args.pending == 'pending-fails', check_mode)) + '\n'
+                         + json.dumps(entries) + '\n')
     else:
         parser.error('give a command: prepare or report')
     return 0

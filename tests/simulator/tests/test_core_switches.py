@@ -165,6 +165,19 @@ def test_no_paid_seat_on_type_change_and_no_basic_seat_on_activation(core_world)
         assert sim.call("GET", "/v2/users/bob@example.com").json()["status"] == "inactive"
 
 
+def test_no_paid_seat_on_scim_create(core_world):
+    """SCIM answers its own documented licence text, 409 `Cannot add paid users.` (§4.5)."""
+    def scim_user(email, user_type):
+        return {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": email, "userType": user_type,
+                "name": {"givenName": "New", "familyName": "User"}}
+
+    with running_simulator(world_with(core_world(), account={"paid_seats": 2})) as sim:
+        resp = sim.call("POST", "/scim2/Users", json=scim_user("lic@example.com", "Licensed"))
+        assert resp.status_code == 409 and resp.json()["detail"] == "Cannot add paid users."
+        assert sim.world.user_by_email("lic@example.com") is None
+        assert sim.call("POST", "/scim2/Users", json=scim_user("basic@example.com", "Basic")).status_code == 201
+
+
 # ---- concurrent removals and the per-user lock (§2.9, §6.3) ---------------------------------------
 def test_removal_concurrent_429_once_then_retry_works(core_world):
     with running_simulator(world_with(core_world(), removal_concurrent_429="once")) as sim:

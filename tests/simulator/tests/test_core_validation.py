@@ -11,7 +11,7 @@ import pytest
 
 from zoomsim import routing, validation
 from zoomsim.routing import Request, Route
-from zoomsim.testing import running_simulator
+from zoomsim.testing import running_simulator, world_with
 
 importlib.import_module("zoomsim.server")  # registers every route
 
@@ -199,3 +199,11 @@ def test_spec_files_ship_with_the_package():
     """The raw specs are package data (zoomsim/specs), so an installed zoomsim validates without the repo."""
     names = {p.name.replace(".gz", "") for p in Path(validation.SPEC_DIR).glob("*.json*")}
     assert names == set(SPEC_SHA256)
+
+
+def test_phone_number_filter_accepted_in_strict_mode(core_world):
+    """§5.5: GET /phone/numbers?phone_number= (in Zoom's later phone spec) passes even with reject_unknown_fields."""
+    with running_simulator(world_with(core_world(), reject_unknown_fields=True)) as sim:
+        answer = sim.call("GET", "/v2/phone/numbers", params={"phone_number": "+14155550101"})
+        assert answer.status_code == 200 and [n["number"] for n in answer.json()["phone_numbers"]] == ["+14155550101"]
+        assert sim.call("GET", "/v2/phone/numbers", params={"no_such_filter": "x"}).json()["code"] == 300

@@ -77,6 +77,11 @@ KNOWN_SPEC_DEFECTS = [
      "args": {"status": "200"},
      "what": "same oneOf defect on the answer: four branches without required fields, every body matches several",
      "source": "the raw spec itself (users-api.json userSettings)"},
+    {"spec": "phone", "method": "get", "path": "/phone/numbers", "fix": "add_query_parameter",
+     "args": {"name": "phone_number", "schema": {"type": "string"},
+              "description": "Filter by one phone number (E.164)."},
+     "what": "the phone_number filter of listAccountPhoneNumbers is in Zoom's later phone spec but not in this copy",
+     "source": "docs/ZOOM-API-FACTS.md §5.5 (documented, P-RAW)"},
     {"spec": "users", "method": "post", "path": "/users", "fix": "add_request_format",
      "args": {"at": ["user_info", "email"], "format": "email"},
      "what": "user_info.email has no format in the spec, but Zoom rejects malformed emails with 300 Validation Failed",
@@ -128,6 +133,12 @@ def _fix_add_request_format(spec, entry, at, format):  # pylint: disable=redefin
     node.setdefault("format", format)
 
 
+def _fix_add_query_parameter(spec, entry, name, schema, description):
+    params = _operation(spec, entry).setdefault("parameters", [])
+    if not any(p.get("name") == name and p.get("in") == "query" for p in params):
+        params.append({"name": name, "in": "query", "required": False, "schema": schema, "description": description})
+
+
 def _fix_one_of_as_any_of(spec, entry, status=None):
     op = _operation(spec, entry)
     holder = op["responses"][status] if status else op["requestBody"]
@@ -151,7 +162,8 @@ def _fix_scim_media_type(spec, _entry):
 FIXES = {"rename_status": _fix_rename_status, "copy_status": _fix_copy_status,
          "add_response_property": _fix_add_response_property,
          "replace_request_property": _fix_replace_request_property, "scim_media_type": _fix_scim_media_type,
-         "add_request_format": _fix_add_request_format, "one_of_as_any_of": _fix_one_of_as_any_of}
+         "add_request_format": _fix_add_request_format, "one_of_as_any_of": _fix_one_of_as_any_of,
+         "add_query_parameter": _fix_add_query_parameter}
 
 
 # ---- loading ---------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Fixtures of the corpus tests (bad input, fault table, switch matrix); docs/TESTING.md explains them.
+"""Fixtures of the corpus tests (bad input, fault table, Zoom's refusals, switch matrix); docs/TESTING.md explains them.
 
 One simulator per test process
     ``ansible-test units`` runs every test in its own fork. A simulator started inside a test would be
@@ -15,18 +15,22 @@ One simulator per test process
 Fixtures
     ``corpus_sim``   the shared simulator (``CorpusSim``), marked at the start of the test.
     ``run_zoom``     ``run_zoom(module_name, args, check=False, env=None)`` -> result of the module's
-                     ``main()`` run in-process against ``corpus_sim`` (the ``run_module`` fixture).
+                     ``main()`` run in-process against ``corpus_sim`` (the ``run_module`` fixture); fails the
+                     test when the output holds the client secret, its Basic base64 or a bearer token.
     ``fast_retries`` caps every ``time.sleep`` at MAX_SLEEP (bad input and fault table: no waiting on backoff).
+    ``sim_time``     turns every ``time.sleep`` into a move of the simulator clock (switch matrix).
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type  # pylint: disable=invalid-name
 
+import base64
 import copy
 import importlib
 import json
 import os
+import re
 import socket
 import time
 
@@ -39,17 +43,18 @@ CORPUS_DIR = os.path.dirname(os.path.abspath(__file__))
 MODULE_PACKAGE = 'ansible_collections.zoomops.provisioning.plugins.modules.'
 MODULES = ('zoom_user', 'zoom_scim_user', 'zoom_phone_user', 'zoom_phone_info', 'zoom_user_info', 'zoom_user_sync')
 PLAIN_ACCOUNT = 'corpus-account'
+MAX_ADVANCE = 600  # seconds: sim_time never moves the clock further in one sleep
 MAX_SLEEP = 0.02  # seconds: backoff and Retry-After waits shrink to this; the simulator's faults fire once
 
 _SHARED = {}  # 'sim': the process's CorpusSim; 'cases': the parsed packaged world
 
 
-def corpus_world(behaviour=None, account_id='cases-account', **sections):
+def corpus_world(account_id='cases-account'):
     """The packaged world ``cases`` (catalogue: tests/simulator/worlds/README.md) as a dict, made fast.
 
-    Rate limits off and phone users ready at once, so no case waits on the clock; ``behaviour``
-    overrides switches, ``sections`` replace whole top-level sections. ``account_id`` renames the account
-    (PLAIN_ACCOUNT marks the untouched world the bad-input corpus runs in).
+    Rate limits off and phone users ready at once, so no case waits on the clock (switches are set with
+    ``zoomsim.testing.world_with``). ``account_id`` renames the account (PLAIN_ACCOUNT marks the untouched
+    world the bad-input corpus runs in).
     """
     if 'cases' not in _SHARED:  # parsed once: YAML parsing costs more than a test
         _SHARED['cases'] = zoomsim_world.read_source('cases')
@@ -60,8 +65,6 @@ def corpus_world(behaviour=None, account_id='cases-account', **sections):
             credential['account_id'] = account_id
     world['rate_limits'] = {'enabled': False}
     world['behaviour'] = dict(world.get('behaviour') or {}, phone_provisioning_delay=0.0)
-    world['behaviour'].update(behaviour or {})
-    world.update(copy.deepcopy(sections))
     return world
 
 
@@ -98,9 +101,6 @@ class CorpusSim:
 
     def set_faults(self, script):
         return self.handle.control('PUT', '/_sim/faults', json={'script': list(script)})
-
-    def set_behaviour(self, **switches):
-        return self.handle.control('PUT', '/_sim/behaviour', json=switches)
 
     # ---- observing -----------------------------------------------------------------------------
     def mark(self):
@@ -199,6 +199,22 @@ def fast_retries(monkeypatch):
 
 
 @pytest.fixture
+def sim_time(corpus_sim, monkeypatch):  # pylint: disable=redefined-outer-name
+    """Every ``time.sleep`` moves the simulator's clock instead of waiting: a per-user lock expires, a phone user
+    appears, a rate window passes, at once (the clock also runs, for code that bound its sleep at import).
+    Returns the list of requested sleeps, so a test can check that no wait was absurd (a misread Reset header)."""
+    requested = []
+
+    def sleep(seconds):
+        requested.append(seconds)
+        if seconds > 0:
+            corpus_sim.handle.control('POST', '/_sim/clock/advance', json={'seconds': min(seconds, MAX_ADVANCE)})
+
+    monkeypatch.setattr(time, 'sleep', sleep)
+    return requested
+
+
+@pytest.fixture
 def run_zoom(run_module, corpus_sim):  # pylint: disable=redefined-outer-name
     """``run_zoom(module_name, args, check=False, env=None, diff=True)``: the module's main() against the shared simulator."""
 
@@ -207,6 +223,21 @@ def run_zoom(run_module, corpus_sim):  # pylint: disable=redefined-outer-name
         full = dict(args)
         full['_ansible_check_mode'] = check
         full['_ansible_diff'] = diff
-        return run_module(module.main, full, env=corpus_sim.env() if env is None else env)
+        env = corpus_sim.env() if env is None else env
+        result = run_module(module.main, full, env=env)
+        leaked = secret_leaks(result, env, args)
+        assert not leaked, '%s printed a secret: %s' % (module_name, leaked)
+        return result
 
     return runner
+
+
+def secret_leaks(result, env, args):
+    """Secrets of this run found in its output: the client secret, the Basic header's base64, a bearer token."""
+    client_id = args.get('client_id') or env.get('ZOOM_CLIENT_ID') or ''
+    found = []
+    for secret in set([args.get('client_secret'), env.get('ZOOM_CLIENT_SECRET')]) - set([None, '']):
+        basic = base64.b64encode(('%s:%s' % (client_id, secret)).encode()).decode()
+        found.extend(name for name, value in (('client_secret', secret), ('Basic credentials', basic)) if value in json.dumps(result))
+    found.extend('bearer token' for _match in re.finditer(r'Bearer\s+[A-Za-z0-9._~+/=-]{8,}', json.dumps(result)))
+    return found

@@ -22,7 +22,7 @@ import yaml
 from ansible_collections.zoomops.provisioning.tests.unit.corpus.conftest import (  # pylint: disable=import-error
     CORPUS_DIR, MODULES, closed_port_url, has_traceback, result_text)
 
-CASE_KEYS = frozenset(('id', 'module', 'args', 'env', 'check', 'field', 'fix', 'plan', 'edit_plan', 'all_fields'))
+CASE_KEYS = frozenset(('id', 'module', 'args', 'env', 'check', 'field', 'fix', 'plan', 'edit_plan', 'all_fields', 'files'))
 
 
 pytestmark = pytest.mark.usefixtures('fast_retries')
@@ -86,6 +86,9 @@ def write_plan(run_zoom, tmp_path, case):
 def test_bad_input_is_refused_before_any_write(case, run_zoom, corpus_sim, tmp_path):
     corpus_sim.use_plain_world()
     names = {'sim_url': corpus_sim.url, 'closed_url': closed_port_url()}
+    for name, text in (case.get('files') or {}).items():
+        (tmp_path / name).write_text(text, encoding='utf-8')
+        names['file:' + name] = str(tmp_path / name)
     if case.get('plan'):
         names['plan_file'], names['plan_digest'] = write_plan(run_zoom, tmp_path, case)
     env = corpus_sim.env(**case['env']) if case.get('env') else None

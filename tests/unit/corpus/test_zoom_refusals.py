@@ -59,6 +59,8 @@ REFUSALS = [
          account={'paid_seats': 0}, names=['licen'], fix=SEAT_FIX),
     dict(id='no-basic-seat-reactivate-3412', module='zoom_user', args={'email': 'ivan.inactive@example.com', 'active': True},
          account={'basic_seats': 0}, behaviour={'seat_limit_error': '3412'}, names=['basic'], fix=SEAT_FIX),
+    dict(id='no-paid-seat-scim-create', module='zoom_scim_user', args={'email': 'refused.one@example.com', 'type': 'licensed'},
+         account={'paid_seats': 0}, names=['licen'], fix=SEAT_FIX),
     dict(id='no-paid-seat-sync', module='zoom_user_sync', args=dict(NEW, new_user_type='licensed'),
          account={'paid_seats': 0}, names=['licen'], fix=SEAT_FIX),
     dict(id='removal-concurrent-once-user', module='zoom_user', args=DELETE_BOB,

@@ -27,6 +27,7 @@ grep -Eq '^\+ +"phone.calling_plans": \[' "$out/review.log"   # the --diff of zo
 # 2. bad people: every problem named per person, before any write; nobody is created, not even the good person
 seq=$(sim_mark)
 ansible-playbook -i ../../inventory bad_people.yml "${py[@]}"
+ansible-playbook -i ../../inventory bad_people.yml --check "${py[@]}"   # check mode finds the same problems
 test "$(sim_writes_since "$seq")" -eq 0
 
 # 3. the role on the people file: everyone processed, the play fails at the end on the two pending people
@@ -48,8 +49,9 @@ test "$(sim_writes_since "$seq")" -eq 0
 grep -Eq 'localhost +: ok=[0-9]+ +changed=0 +unreachable=0 +failed=0' "$out/exported.log"
 
 # 6. deprecated flat keys and defaults, and one person failing while the others finish
-ansible-playbook -i ../../inventory flat_keys.yml "${py[@]}" | tee "$out/flat.log"
-grep -q 'extension is deprecated' "$out/flat.log"
+ANSIBLE_DEPRECATION_WARNINGS=true ansible-playbook -i ../../inventory flat_keys.yml "${py[@]}" 2>&1 | tee "$out/flat.log"
+grep -q 'extension is deprecated in users_file entries, use phone.extension_number' "$out/flat.log"
+grep -q 'calling_plan is deprecated in users_file entries, use phone.calling_plans' "$out/flat.log"
 
 # 7. offboarding: Zoom Phone removed, user deactivated, nothing deleted; the rerun writes nothing
 ansible-playbook zoomops.provisioning.offboard -e '{"offboard_people": ["kim.park@example.com"]}' "${py[@]}"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# zoom_user_sync against the simulator (world.yml of this target): plan -> apply equals the plan -> rerun with
-# reads only -> drift refused by the digest guard -> threshold refusal with zero writes -> partial failure and a
-# converging rerun -> pending users reported, not retried -> protected users never touched. See main.yml.
+# zoom_user_sync against the simulator (world.yml of this target): plan (with a progress file) -> apply equals the
+# plan -> rerun with reads only -> the same apply again says "already applied" -> drift refused by the digest guard ->
+# managed-domain (1107) and threshold refusals with zero writes -> partial failure and a converging rerun -> pending
+# users reported, not retried -> protected users never touched. See main.yml.
 set -eux
 ZOOMSIM_WORLD="$(pwd)/world.yml"
 export ZOOMSIM_WORLD

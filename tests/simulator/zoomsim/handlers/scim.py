@@ -14,7 +14,8 @@ import re
 from scim2_models import ScimFilter
 from scim2_models.exceptions import SCIMException
 
-from zoomsim.handlers.users import derive_display_name, iso, parse_json_body, remove_user, set_active, touch, valid_email
+from zoomsim.handlers.users import (derive_display_name, iso, parse_json_body, remove_user, seat_usage, set_active, touch,
+                                    valid_email)
 from zoomsim.model import User
 from zoomsim.phone_common import NO_PHONE_LICENCE, enable_phone, main_site_id
 from zoomsim.routing import ApiError, Response, ScimError, route
@@ -374,6 +375,9 @@ def create_user(req):
         user.display_name = derive_display_name(user.first_name, user.last_name)  # §4.5 documented
     if body.get("active") is False:
         user.status = "inactive"
+    _, limit, used = seat_usage(world, user.type)
+    if user.type == 2 and user.status == "active" and limit is not None and used >= limit:
+        raise ScimError(409, MSG_PLAN_FULL)  # §4.5 documented text (409); trigger: account.paid_seats, inferred
     if existing is not None:  # "allow": the stuck pending record is replaced
         del world.users[existing.id]
     world.users[user.id] = user

@@ -203,15 +203,21 @@ def check_create_lock(world, user):
     del world.create_locks[user.id]
 
 
-def check_seats(world, operation, user_type, old_type=None):
-    """Seat limits (Account.paid_seats / basic_seats): raise Zoom's documented refusal when a user of
-    `user_type` would exceed them (§2.3, §2.7, §2.8). Active and pending users hold a seat."""
+def seat_usage(world, user_type):
+    """(kind "paid"|"basic", limit or None, seats in use) for users of `user_type` (active and pending hold one)."""
     account = world.account
     kind, limit = ("paid", account.paid_seats) if user_type == 2 else ("basic", account.basic_seats)
     if limit is None or user_type not in (1, 2):
-        return
+        return kind, None, 0
     used = sum(1 for u in world.users.values() if u.type == user_type and u.status in ("active", "pending"))
-    if used < int(limit):
+    return kind, int(limit), used
+
+
+def check_seats(world, operation, user_type, old_type=None):
+    """Seat limits (Account.paid_seats / basic_seats): raise Zoom's documented refusal when a user of
+    `user_type` would exceed them (§2.3, §2.7, §2.8). Active and pending users hold a seat."""
+    kind, limit, used = seat_usage(world, user_type)
+    if limit is None or used < limit:
         return
     style = "3412" if world.behaviour.seat_limit_error == "3412" else "specific"
     found = SEAT_ERRORS.get((operation, kind, style))

@@ -21,7 +21,7 @@ from json import dumps as json_dumps
 
 import pytest
 
-from ansible_collections.zoomops.provisioning.plugins.module_utils import _client
+from ansible_collections.zoomops.provisioning.plugins.module_utils import _client, _client_policy
 from ansible_collections.zoomops.provisioning.plugins.module_utils._client import (
     COLLECTION_VERSION,
     RateBudget,
@@ -469,12 +469,13 @@ def test_oauth_url_refused_after_it_answered_is_retried(zoom_stub, make_client, 
     assert '3 attempts' in str(info.value) and 'oauth_url=' in str(info.value)
 
 
-@pytest.mark.parametrize('outcome', sorted(_client.RETRY_POLICY))
+@pytest.mark.parametrize('outcome', sorted(_client_policy.RETRY_POLICY))
 def test_retry_policy_rows_are_complete(outcome):
-    rule = _client.RETRY_POLICY[outcome]
-    assert rule.retried_for in (_client.ANY_METHOD, _client.IDEMPOTENT, _client.NO_METHOD)
+    rule = _client_policy.RETRY_POLICY[outcome]
+    assert rule.retried_for in (_client_policy.ANY_METHOD, _client_policy.IDEMPOTENT, _client_policy.NO_METHOD)
     assert rule.otherwise in ('fail', 'uncertain')
-    assert (rule.wait is None) == (rule.retried_for == _client.NO_METHOD)
+    assert (rule.wait is None) == (rule.retried_for == _client_policy.NO_METHOD)
+    assert rule.pause_budget is (outcome == 'throttled')  # only a rate limit slows the calls of every thread
 
 
 # ----------------------------------------------------------------------- bodies
@@ -886,3 +887,34 @@ def test_empty_url_is_refused_not_replaced():
         ZoomClient('a', 'b', 'c', oauth_url='')
     assert 'oauth_url is empty' in str(info.value) and 'ZOOM_OAUTH_URL' in str(info.value)
     assert ZoomClient('a', 'b', 'c', api_url=None, timeout=None).timeout == 30.0  # not given: the default
+
+
+def test_per_user_lock_429_is_retried_without_pausing_the_budget(zoom_stub, make_client, fake_clock):
+    lock = {'code': 429, 'message': 'Too many concurrent requests. A request to disassociate this user has already been made.'}
+    zoom_stub.reply('PATCH', '/v2/users/u1', status=429, json=lock)
+    zoom_stub.reply('PATCH', '/v2/users/u1', status=204)
+    budget = RateBudget('business', clock=fake_clock.time, sleep=fake_clock.sleep)
+    client = make_client(rate_budget=budget, clock=fake_clock.time)
+    assert client.patch('/v2/users/u1', json={'dept': 'x'}) is None
+    assert len(zoom_stub.api_requests) == 2 and client.stats['retries'] == 1
+    assert budget.reserve('Light') == 0.0  # other users' calls are not held back by one user's lock
+
+
+def test_paginate_from_a_page_already_read(zoom_stub, make_client):
+    zoom_stub.reply('GET', '/v2/phone/users', json={'users': [{'id': '3'}], 'next_page_token': 't3'})
+    zoom_stub.reply('GET', '/v2/phone/users', json={'users': [{'id': '4'}], 'next_page_token': 't2'})
+    client = make_client()
+    got = list(client.paginate('/v2/phone/users', 'users', page_size=100, start_token='t2'))
+    assert got == [{'id': '3'}, {'id': '4'}]  # and the token seen before ends the loop
+    assert [request.param('next_page_token') for request in zoom_stub.api_requests] == ['t2', 't3']
+
+
+@pytest.mark.parametrize('headers', [{'X-RateLimit-Reset': '1500000000'}, {'Retry-After': '0'}])
+def test_429_with_a_reset_in_the_past_still_waits(zoom_stub, make_client, fake_clock, headers):
+    # an epoch reset our clock already passed (skew with Zoom's clock) must not turn into retries without a pause
+    zoom_stub.reply('GET', '/v2/users', status=429, json={'code': 429, 'message': 'slow down'}, headers=headers)
+    zoom_stub.reply('GET', '/v2/users', json={'users': []})
+    client = make_client()
+    assert client.get('/v2/users') == {'users': []}
+    assert len(_positive_sleeps(fake_clock)) == 1
+

@@ -368,3 +368,47 @@ def test_run_sim_reports_the_writes_of_a_run(run_sim):
     applied = run_sim(_main(_set_department), {})
     assert [(entry['method'], entry['path']) for entry in applied['_writes']] == [('PATCH', '/v2/users/admin@example.com')]
     assert run_sim.sim.credential.client_secret not in applied['_stdout']
+
+
+# --------------------------------------------------------------------------- JMESPath queries
+
+QUERY_SPEC = dict(query=dict(type='str'))
+
+
+def _query_main(data):
+    def body(module):
+        expression, problem = module.query_expression(example="[?type=='licensed'].email")
+        if problem:
+            module.fail_json(msg=problem)
+        result = dict(changed=False, count=len(data))
+        if expression is not None:
+            result['query_result'] = module.query_result(expression, data, **result)
+        module.exit_json(**result)
+    return _main(body, spec=QUERY_SPEC)
+
+
+def test_query_selects_from_the_data(run_module):
+    data = {'users': [{'email': 'a@x.com', 'type': 'licensed'}, {'email': 'b@x.com', 'type': 'basic'}]}
+    result = run_module(_query_main(data), {'query': "users[?type=='licensed'].email"})
+    assert result['query_result'] == ['a@x.com']
+    assert 'query_result' not in run_module(_query_main(data), {})
+
+
+def test_query_syntax_error_names_the_option_and_an_example(run_module):
+    result = run_module(_query_main({'users': []}), {'query': 'users[?type==licensed'})
+    assert result['failed'] is True
+    assert result['msg'].startswith("query: 'users[?type==licensed' is not a valid JMESPath expression")
+    assert "[?type=='licensed'].email" in result['msg'] and 'https://jmespath.org' in result['msg']
+
+
+def test_query_that_cannot_be_applied_names_the_data(run_module):
+    result = run_module(_query_main({'users': [], 'sites': []}), {'query': 'abs(users)'})
+    assert result['failed'] is True
+    assert 'cannot be applied to the data' in result['msg'] and '(sites, users)' in result['msg']
+    assert result['count'] == 2
+
+
+def test_query_without_jmespath_fails_with_the_library_name(run_module, monkeypatch):
+    monkeypatch.setattr(_module, 'HAS_JMESPATH', False)
+    result = run_module(_query_main({}), {'query': 'users'})
+    assert result['failed'] is True and 'jmespath' in result['msg']

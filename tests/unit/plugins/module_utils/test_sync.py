@@ -3,321 +3,159 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Unit tests of the sync's planning, bulk read and apply (module_utils/_sync_plan.py, _sync_read.py, _sync_apply.py).
+"""Unit tests of the sync's bulk read, planning and apply (module_utils/_sync_read.py, _sync_plan.py, _sync_apply.py).
 
-``FakeZoom`` is an in-memory account behind the client interface _sync, _users and _phone use (get, post,
-patch, put, delete, paginate); it records every call and can be told to fail calls, so the concurrent
-applier is tested without HTTP.
+The Zoom behind them is the project's one fake, the simulator: ``sim_client`` is a ZoomClient against the ``zoomsim``
+fixture, whose world each test picks with ``@pytest.mark.zoomsim_world(...)``; faults are scripted with
+``zoomsim.set_faults`` and every claim about calls is checked in the simulator's request log.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type  # pylint: disable=invalid-name
 
-import copy
 import json
-import re
-import threading
 
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from ansible_collections.zoomops.provisioning.plugins.module_utils._errors import (
-    ZoomAPIError,
-    ZoomUncertainWriteError,
-)
 from ansible_collections.zoomops.provisioning.plugins.module_utils._phone import PhoneInventory
 from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_apply import Progress, apply_plan
-from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_guards import compare_plans, difference_text, removal_refusal
+from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_guards import (
+    compare_plans,
+    difference_text,
+    removal_refusal,
+)
 from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_input import Scope, check_entries
-from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_plan import BATCH_PLAN_NAMES, batch_item, build_plan, predicted_buckets
-from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_read import Snapshot, prefetch, read_account
-from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_report import plan_document, render_markdown
+from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_plan import batch_item, build_plan, predicted_buckets
+from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_read import prefetch, read_account
+from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_report import plan_document
 
-SITES = [{'id': 'site-hq', 'name': 'HQ', 'level': 'main'}, {'id': 'site-par', 'name': 'Paris', 'level': 'sub', 'site_code': 33}]
-PLANS = [{'type': 200, 'name': 'US/CA Unlimited Calling Plan', 'subscribed': 50, 'assigned': 1, 'available': 49},
-         {'type': 100, 'name': 'US/CA Metered Calling Plan', 'subscribed': 50, 'assigned': 0, 'available': 50},
-         {'type': 4000, 'name': 'International Calling Add-on', 'subscribed': 5, 'assigned': 0, 'available': 5}]
+pytest.importorskip('zoomsim.testing')
 
-
-# ---------------------------------------------------------------------------
-# An in-memory Zoom behind the client interface
-# ---------------------------------------------------------------------------
-
-def api_error(status, code, message, method='GET', path='/'):
-    return ZoomAPIError(status, code, message, method=method, path=path)
+UNLIMITED = 'US/CA Unlimited Calling Plan'
+METERED = 'US/CA Metered Calling Plan'
 
 
-class FakeZoom:
-    """Users (any status), phone users, sites, plans, numbers; every call is recorded in ``calls``."""
+def number(index):
+    return '+1415555%04d' % index
 
-    def __init__(self, users=(), phone=(), numbers=(), domains=('example.com',), sites=None, plans=None):
-        self.lock = threading.RLock()
-        self.users = {}
-        self.seq = 0
-        for user in users:
-            self.add_user(**user)
-        self.phone = {}
-        for row in phone:
-            self.phone[row['id']] = copy.deepcopy(row)
-        self.numbers = [dict(n) for n in numbers]
-        self.domains = list(domains)
-        self.sites = copy.deepcopy(list(SITES if sites is None else sites))
-        self.plans = copy.deepcopy(list(PLANS if plans is None else plans))
-        self.calls = []
-        self.faults = []  # (method, path regex, exception, times)
-        self.pending_on_create = set()
-        self.phone_total = None
-        self.deletes = []  # query parameters of each DELETE /v2/users/{id}
 
-    def add_user(self, email, status='active', role_id='2', **fields):
-        with self.lock:
-            self.seq += 1
-            user = dict(id='u%d' % self.seq, email=email, status=status, role_id=role_id, first_name='', last_name='',
-                        display_name='', type=1)
-            user.update(fields)
-            self.users[user['id']] = user
-            return user
+def world(converged=0, users=(), numbers=8, managed=('example.com',), external=()):
+    """A Business account on example.com: owner, admin, ``converged`` users user01.. with their phone set up (HQ,
+    extension 1000+i, the Unlimited plan, number i), then ``users``; ``numbers`` numbers in the account."""
+    people = [{'email': 'owner@example.com', 'role': 'owner', 'first_name': 'O'}, {'email': 'admin@example.com', 'role': 'admin'}]
+    for index in range(1, converged + 1):
+        people.append({'email': 'user%02d@example.com' % index, 'first_name': 'First%d' % index, 'last_name': 'Last%d' % index,
+                       'phone': {'site': 'HQ', 'extension': 1000 + index, 'calling_plans': [200], 'numbers': [number(index)]}})
+    people.extend(users)
+    return {
+        'account': {'id': 'acct-unit-sync', 'owner_email': 'owner@example.com', 'associated_domains': ['example.com'],
+                    'managed_domains': list(managed)},
+        'credentials': [{'client_id': 'cid-unit-sync', 'client_secret': 'secret-unit-sync'}],
+        'rate_limits': {'enabled': False},
+        'external_accounts': [{'email': email, 'kind': 'personal'} for email in external],
+        'phone': {'provisioning_delay': 0,
+                  'sites': [{'name': 'HQ', 'main': True}, {'name': 'Paris', 'site_code': 33}],
+                  'calling_plans': [{'type': 200, 'name': UNLIMITED, 'subscribed': 50},
+                                    {'type': 100, 'name': METERED, 'subscribed': 50}],
+                  'numbers': [number(i) for i in range(1, numbers + 1)]},
+        'users': people,
+    }
 
-    def by_ref(self, ref):
-        for user in self.users.values():
-            if user['id'] == ref or user['email'].lower() == ref.lower():
-                return user
-        return None
 
-    def fail(self, method, pattern, exc, times=1):
-        self.faults.append([method, re.compile(pattern), exc, times])
-
-    def _fault(self, method, path):
-        for fault in self.faults:
-            if fault[0] == method and fault[1].search(path) and fault[3] != 0:
-                fault[3] -= 1
-                raise fault[2]
-
-    def writes(self):
-        return [(m, p) for m, p, _body in self.calls if m != 'GET']
-
-    # -- the client interface
-    def get(self, path, params=None):
-        return self._call('GET', path, params=params)
-
-    def post(self, path, json=None, params=None):
-        return self._call('POST', path, json=json, params=params)
-
-    def patch(self, path, json=None, params=None):
-        return self._call('PATCH', path, json=json, params=params)
-
-    def put(self, path, json=None, params=None):
-        return self._call('PUT', path, json=json, params=params)
-
-    def delete(self, path, json=None, params=None):
-        return self._call('DELETE', path, json=json, params=params)
-
-    def paginate(self, path, items_key, params=None, page_size=300, dedupe_key=None, max_pages=None):
-        data = self._call('GET', path, params=dict(params or {}, page_size=page_size))
-        return iter(data.get(items_key) or [])
-
-    def _call(self, method, path, json=None, params=None):
-        with self.lock:
-            self.calls.append((method, path, copy.deepcopy(json)))
-            self._fault(method, path)
-            return self._route(method, path, json, params or {})
-
-    def _route(self, method, path, body, params):  # pylint: disable=too-many-return-statements,too-many-branches
-        if method == 'GET' and path == '/v2/users':
-            status = params.get('status', 'active')
-            rows = [dict(u) for u in self.users.values() if u['status'] == status]
-            if status == 'pending':
-                for row in rows:
-                    del row['id']
-            return {'users': rows}
-        if method == 'POST' and path == '/v2/users':
-            info = body['user_info']
-            if self.by_ref(info['email']):
-                raise api_error(409, 1005, 'User already in the account: %s' % info['email'], 'POST', path)
-            status = 'pending' if info['email'] in self.pending_on_create else 'active'
-            user = self.add_user(info['email'], status=status, first_name=info.get('first_name', ''),
-                                 last_name=info.get('last_name', ''), type=info.get('type', 1))
-            return {'id': user['id'], 'email': user['email']}
-        match = re.match(r'^/v2/users/([^/]+)(/status|/settings)?$', path)
-        if match:
-            user = self.by_ref(match.group(1))
-            if user is None:
-                raise api_error(404, 1001, 'User does not exist: %s.' % match.group(1), method, path)
-            if match.group(2) == '/settings':
-                if user['status'] == 'pending':
-                    raise api_error(400, 1000, 'You can not access settings of users that are still in pending state.', method, path)
-                if method == 'GET':
-                    return {'feature': {'zoom_phone': user.get('zoom_phone', False)}}
-                if body['feature']['zoom_phone']:
-                    user['zoom_phone'] = True
-                    self.phone.setdefault(user['id'], {'id': user['id'], 'email': user['email'], 'extension_number': 9000 + len(self.phone),
-                                                       'site': {'id': 'site-hq', 'name': 'HQ'}, 'calling_plans': [], 'phone_numbers': []})
-                return None
-            if match.group(2) == '/status':
-                user['status'] = 'active' if body['action'] == 'activate' else 'inactive'
-                return None
-            if method == 'GET':
-                return dict(user)
-            if method == 'PATCH':
-                if user['status'] == 'pending':
-                    return None  # Zoom accepts updates of pending users and applies nothing
-                user.update(dict((k, v) for k, v in body.items() if k != 'feature'))
-                if (body.get('feature') or {}).get('zoom_phone'):
-                    self.phone.setdefault(user['id'], {'id': user['id'], 'email': user['email'], 'extension_number': 9000 + len(self.phone),
-                                                       'site': {'id': 'site-hq', 'name': 'HQ'}, 'calling_plans': [], 'phone_numbers': []})
-                return None
-            if method == 'DELETE':
-                self.deletes.append(dict(params))
-                del self.users[user['id']]
-                self.phone.pop(user['id'], None)
-                return None
-        if method == 'GET' and path == '/v2/accounts/me/managed_domains':
-            return {'domains': [{'domain': d, 'status': 'verified'} for d in self.domains]}
-        if method == 'GET' and path == '/v2/phone/sites':
-            return {'sites': self.sites}
-        if method == 'GET' and path == '/v2/phone/calling_plans':
-            return {'calling_plans': self.plans}
-        if method == 'GET' and path == '/v2/phone/numbers':
-            return {'phone_numbers': [n for n in self.numbers if not n.get('assignee')]}
-        if method == 'GET' and path == '/v2/phone/users':
-            rows = list(self.phone.values())
-            if params.get('site_id'):
-                rows = [r for r in rows if r['site']['id'] == params['site_id']]
-            elif self.phone_total:  # pretend a large account: the first page says there are many more
-                return {'users': copy.deepcopy(rows[:1]), 'total_records': self.phone_total, 'next_page_token': 'more'}
-            return {'users': copy.deepcopy(rows), 'total_records': len(rows), 'next_page_token': ''}
-        if method == 'POST' and path == '/v2/phone/users/batch':
-            for item in body['users']:
-                user = self.by_ref(item['email'])
-                if user is None or user['status'] != 'active':
-                    raise api_error(400, 300, 'Validation Failed.', method, path)
-            for item in body['users']:
-                user = self.by_ref(item['email'])
-                site = next(s for s in self.sites if s['name'] == item['site_name'])
-                code = str(site.get('site_code') or '')
-                self.phone[user['id']] = {
-                    'id': user['id'], 'email': user['email'], 'extension_number': int(code + item['extension_number']),
-                    'site': {'id': site['id'], 'name': site['name']},
-                    'calling_plans': [{'type': p['type'], 'name': p['name']} for p in self.plans
-                                      if BATCH_PLAN_NAMES.get(p['type']) in item['calling_plans']],
-                    'phone_numbers': [{'id': 'n-' + n, 'number': n} for n in item.get('phone_numbers') or []]}
-            return [{'email': i['email'], 'id': self.by_ref(i['email'])['id']} for i in body['users']]
-        match = re.match(r'^/v2/phone/users/([^/]+)(/calling_plans|/phone_numbers)?(/[^/]+)?$', path)
-        if match:
-            user = self.by_ref(match.group(1))
-            row = self.phone.get(user['id']) if user else None
-            if row is None:
-                raise api_error(404, 1001, 'User does not exist: %s.' % match.group(1), method, path)
-            if method == 'GET':
-                return copy.deepcopy(row)
-            if match.group(2) is None:
-                if 'extension_number' in body:
-                    row['extension_number'] = int(body['extension_number'])
-                if 'site_id' in body:
-                    site = next(s for s in self.sites if s['id'] == body['site_id'])
-                    row['site'] = {'id': site['id'], 'name': site['name']}
-                return None
-            if match.group(2) == '/calling_plans':
-                names = dict((p['type'], p['name']) for p in self.plans)
-                if method == 'POST':
-                    row['calling_plans'].extend({'type': p['type'], 'name': names[p['type']]} for p in body['calling_plans'])
-                elif method == 'PUT':
-                    row['calling_plans'] = [p for p in row['calling_plans'] if p['type'] != body['source_type']]
-                    row['calling_plans'].append({'type': body['target_type'], 'name': names[body['target_type']]})
-                return None
-            if method == 'POST':
-                row['phone_numbers'].extend({'id': n.get('id') or 'n-' + n['number'], 'number': n['number']} for n in body['phone_numbers'])
-            return None
-        raise AssertionError('FakeZoom: no route for %s %s' % (method, path))
+pytestmark = pytest.mark.zoomsim_world(world())  # the default world of this file's tests
 
 
 def desired_user(index, **overrides):
     entry = {'email': 'user%02d@example.com' % index, 'first_name': 'First%d' % index, 'last_name': 'Last%d' % index,
-             'phone': {'site': 'HQ', 'extension_number': 1000 + index, 'calling_plans': ['US/CA Unlimited Calling Plan'],
-                       'phone_numbers': ['+1415555%04d' % index]}}
+             'phone': {'site': 'HQ', 'extension_number': 1000 + index, 'calling_plans': [UNLIMITED],
+                       'phone_numbers': [number(index)]}}
     entry.update(overrides)
     return entry
 
 
-def numbers_for(count):
-    return [{'id': 'num%d' % i, 'number': '+1415555%04d' % i} for i in range(1, count + 1)]
-
-
-def plan_for(zoom, users, scope=None, **options):
+def plan_for(client, users, scope=None, **options):
     scope = scope or Scope(['example.com'])
     desired, problems, _deprecations = check_entries(users, 'users', 'ssoCreate', scope)
     with ThreadPoolExecutor(4) as executor:
-        snap = read_account(zoom, executor, phone=any(u.get('phone') for u in users))
-        prefetch(zoom, executor, snap, desired, scope, options.get('unlisted', 'ignore'),
+        snap = read_account(client, executor, phone=any(u.get('phone') for u in users))
+        prefetch(client, executor, snap, desired, scope, options.get('unlisted', 'ignore'),
                  options.get('removal_action', 'disassociate'))
     return build_plan(desired, snap, scope, problems, **options), snap
+
+
+def apply(client, users, **options):
+    plan, snap = plan_for(client, users, **options)
+    assert plan.problems == [] and plan.blocked_removals == []
+    buckets, warnings = apply_plan(client, plan, snap, concurrency=4, wait_budget=5, sleep=lambda s: None)
+    return plan, buckets, warnings
+
+
+def calls(sim, since, method=None, path=None):
+    """(method, path, query) of the logged requests after ``since``."""
+    return [(e['method'], e['path'], e['query']) for e in sim.log(since=since) if e['path'].startswith('/v2/')
+            and (method is None or e['method'] == method) and (path is None or e['path'] == path)]
+
+
+def writes(sim, since):
+    return [(e['method'], e['path']) for e in sim.log(since=since, writes_only=True)]
+
+
+def user_id(sim, email):
+    return sim.world.user_by_email(email).id
 
 
 # ---------------------------------------------------------------------------
 # Plan
 # ---------------------------------------------------------------------------
 
-def converged_zoom(count=3, **kwargs):
-    users = [dict(email='owner@example.com', role_id='0', first_name='O'), dict(email='admin@example.com', role_id='1')]
-    phone = []
-    zoom = FakeZoom(users=users, numbers=numbers_for(count + 5), **kwargs)
-    for index in range(1, count + 1):
-        user = zoom.add_user('user%02d@example.com' % index, first_name='First%d' % index, last_name='Last%d' % index)
-        phone.append({'id': user['id'], 'email': user['email'], 'extension_number': 1000 + index, 'site': {'id': 'site-hq', 'name': 'HQ'},
-                      'calling_plans': [{'type': 200, 'name': 'US/CA Unlimited Calling Plan'}],
-                      'phone_numbers': [{'id': 'num%d' % index, 'number': '+1415555%04d' % index}]})
-        zoom.numbers[index - 1]['assignee'] = {'id': user['id']}
-    for row in phone:
-        zoom.phone[row['id']] = row
-    return zoom
-
-
 class TestPlan:
-    def test_first_provisioning_batches_phone(self):
-        zoom = FakeZoom(users=[dict(email='owner@example.com', role_id='0')], numbers=numbers_for(5))
-        paris = {'site': 'Paris', 'extension_number': 33002, 'calling_plans': ['US/CA Metered Calling Plan']}
-        plan, _snap = plan_for(zoom, [desired_user(1), desired_user(2, phone=paris)])
+    def test_first_provisioning_batches_phone(self, zoomsim, sim_client):
+        paris = {'site': 'Paris', 'extension_number': 33002, 'calling_plans': [METERED]}
+        seq = zoomsim.mark()
+        plan, _snap = plan_for(sim_client, [desired_user(1), desired_user(2, phone=paris)])
         assert plan.problems == []
         assert [e.action for e in plan.entries] == ['create', 'create']
         first, second = plan.entries
         assert first.phone_mode == 'batch'
         assert first.batch_item == {'email': 'user01@example.com', 'extension_number': '1001', 'site_name': 'HQ',
-                                    'calling_plans': ['US/CA Unlimited'], 'phone_numbers': ['+14155550001']}
+                                    'calling_plans': ['US/CA Unlimited'], 'phone_numbers': [number(1)]}
         assert second.batch_item['extension_number'] == '002'  # the site code 33 is not sent to batch add
         assert first.changes['phone.extension_number'] == [None, 1001]
         assert first.changes['status'] == [None, 'active']
-        assert zoom.writes() == []
+        assert writes(zoomsim, seq) == []
 
-    def test_rerun_of_a_converged_account_is_unchanged_with_list_reads_only(self):
-        zoom = converged_zoom(3)
-        plan, _snap = plan_for(zoom, [desired_user(i) for i in range(1, 4)])
+    @pytest.mark.zoomsim_world(world(converged=3))
+    def test_rerun_of_a_converged_account_is_unchanged_with_list_reads_only(self, zoomsim, sim_client):
+        seq = zoomsim.mark()
+        plan, _snap = plan_for(sim_client, [desired_user(i) for i in range(1, 4)])
         assert [e.action for e in plan.entries] == ['unchanged'] * 3
         assert not plan.changed
-        paths = sorted(set(p for m, p, _body in zoom.calls))
-        assert paths == ['/v2/phone/sites', '/v2/phone/users', '/v2/users']
+        assert sorted(set(path for _m, path, _q in calls(zoomsim, seq))) == ['/v2/phone/sites', '/v2/phone/users', '/v2/users']
 
-    def test_updates_and_phone_steps(self):
-        zoom = converged_zoom(3)
+    @pytest.mark.zoomsim_world(world(converged=3))
+    def test_updates_and_phone_steps(self, sim_client):
         users = [desired_user(1, first_name='Renamed'), desired_user(2, phone={'extension_number': 1102}),
-                 desired_user(3, phone={'calling_plans': ['US/CA Metered Calling Plan']})]
-        plan, _snap = plan_for(zoom, users)
+                 desired_user(3, phone={'calling_plans': [METERED]})]
+        plan, _snap = plan_for(sim_client, users)
         by_email = dict((e.email, e) for e in plan.entries)
         assert by_email['user01@example.com'].changes == {'first_name': ['First1', 'Renamed']}
+        assert by_email['user01@example.com'].labels == ['update:first_name']
         assert by_email['user02@example.com'].changes == {'phone.extension_number': [1002, 1102]}
-        assert by_email['user03@example.com'].changes == {
-            'phone.calling_plans': [['US/CA Unlimited Calling Plan'], ['US/CA Metered Calling Plan']]}
+        assert by_email['user03@example.com'].changes == {'phone.calling_plans': [[UNLIMITED], [METERED]]}
+        assert by_email['user03@example.com'].labels == ['phone:calling_plans']
         assert all(e.phone_mode in (None, 'steps') for e in plan.entries)
 
-    def test_pending_protected_and_unlisted(self):
-        zoom = converged_zoom(2)
-        zoom.add_user('pending@example.com', status='pending')
-        zoom.add_user('left@example.com', first_name='Left')
-        zoom.add_user('gone@example.com', status='inactive')
+    @pytest.mark.zoomsim_world(world(converged=2, users=[
+        {'email': 'pending@example.com', 'status': 'pending'}, {'email': 'left@example.com', 'first_name': 'Left'},
+        {'email': 'gone@example.com', 'status': 'inactive'}]))
+    def test_pending_protected_and_unlisted(self, sim_client):
         users = [desired_user(1), desired_user(2), {'email': 'pending@example.com', 'first_name': 'P'},
                  {'email': 'admin@example.com', 'first_name': 'Changed'}]
-        plan, _snap = plan_for(zoom, users, Scope(['example.com'], protected=['nobody@example.com']), unlisted='deactivate')
+        plan, _snap = plan_for(sim_client, users, Scope(['example.com'], protected=['nobody@example.com']),
+                               unlisted='deactivate')
         actions = dict((e.email, e.action) for e in plan.entries)
         assert actions['pending@example.com'] == 'pending'
         assert actions['admin@example.com'] == 'skip'
@@ -329,80 +167,73 @@ class TestPlan:
         pending = [e for e in plan.entries if e.action == 'pending'][0]
         assert pending.reason and pending.remedy
 
-    def test_unlisted_remove_withdraws_invitations(self):
-        zoom = converged_zoom(1)
-        zoom.add_user('invited@example.com', status='pending')
-        zoom.add_user('left@example.com')
-        plan, _snap = plan_for(zoom, [desired_user(1)], unlisted='remove', removal_action='delete', allow_data_loss=True)
-        removals = dict((e.email, e.removal[0].field) for e in plan.removals)
-        assert removals == {'invited@example.com': 'withdraw', 'left@example.com': 'delete'}
-        assert plan.problems == [] and plan.blocked_removals == []
-
-    def test_conflicts_are_problems(self):
-        zoom = converged_zoom(2)
-        zoom.add_user('other@elsewhere.org')
+    @pytest.mark.zoomsim_world(world(converged=2, users=[{'email': 'other@elsewhere.org'}]))
+    def test_conflicts_are_problems(self, sim_client):
         users = [desired_user(5, phone={'extension_number': 1001, 'calling_plans': ['Gold Plan']}),
-                 desired_user(6, phone={'site': 'Mars', 'phone_numbers': ['+14155550002']})]
-        plan, _snap = plan_for(zoom, users)
+                 desired_user(6, phone={'site': 'Mars', 'phone_numbers': [number(2)]})]
+        plan, _snap = plan_for(sim_client, users)
         text = ' | '.join(plan.problems)
         assert 'extension_number: 1001 is already used by user01@example.com' in text
         assert "unknown calling plan 'Gold Plan'" in text
         assert "unknown site 'Mars'" in text
-        assert '+14155550002 is assigned to' in text
+        assert '%s is assigned to' % number(2) in text
+        assert set(item['email'] for item in plan.problem_details) == {'user05@example.com', 'user06@example.com'}
 
-    def test_thresholds(self):
-        zoom = converged_zoom(1)
-        for index in range(5):
-            zoom.add_user('left%d@example.com' % index)
-        plan, _snap = plan_for(zoom, [desired_user(1)], unlisted='deactivate')
+    @pytest.mark.zoomsim_world(world(converged=1, users=[{'email': 'left%d@example.com' % i} for i in range(5)]))
+    def test_thresholds(self, sim_client):
+        plan, _snap = plan_for(sim_client, [desired_user(1)], unlisted='deactivate')
         assert len(plan.removals) == 5
         assert plan.in_scope_count == 6
         assert removal_refusal(plan, 10, 100) is None
         refused = removal_refusal(plan, 4, 100)
         assert refused['rule'] == 'max_removals' and 'more than max_removals=4' in refused['message']
-        assert refused['numbers'] == {'removals': 5, 'in_scope': 6, 'percent': 83.3, 'max_removals': 4, 'max_removal_percent': 100}
+        assert refused['numbers'] == {'removals': 5, 'in_scope': 6, 'percent': 83.3, 'max_removals': 4,
+                                      'max_removal_percent': 100}
         assert sorted(refused['users']) == ['left%d@example.com' % i for i in range(5)]
         refused = removal_refusal(plan, 10, 50)
         assert refused['rule'] == 'max_removal_percent' and 'max_removal_percent=50' in refused['message']
 
-    def test_digest_is_stable_and_covers_before_values(self):
-        zoom = converged_zoom(3)
+    @pytest.mark.zoomsim_world(world(converged=3))
+    def test_digest_is_stable_and_covers_before_values(self, zoomsim, sim_client):
         users = [desired_user(1, first_name='A'), desired_user(2), desired_user(3)]
-        plan_a, _snap = plan_for(zoom, users)
-        plan_b, _snap = plan_for(zoom, list(reversed(users)))
+        plan_a, _snap = plan_for(sim_client, users)
+        plan_b, _snap = plan_for(sim_client, list(reversed(users)))
         assert plan_a.digest == plan_b.digest
         assert plan_a.digest.startswith('sha256:')
-        zoom.by_ref('user01@example.com')['first_name'] = 'Changed meanwhile'
-        plan_c, _snap = plan_for(zoom, users)
+        zoomsim.call('PATCH', '/v2/users/user01@example.com', json={'first_name': 'Changed meanwhile'})
+        plan_c, _snap = plan_for(sim_client, users)
         assert plan_c.digest != plan_a.digest  # same after-values, different before: the account drifted
         differences = compare_plans(plan_document(plan_a), plan_document(plan_c))
         assert [difference_text(d) for d in differences] == [
-            "user01@example.com: approved update (first_name First1 -> A), now update (first_name Changed meanwhile -> A)"]
+            'user01@example.com: approved update (first_name First1 -> A), now update (first_name Changed meanwhile -> A)']
 
-    def test_digest_covers_the_options_that_decide_the_writes(self):
-        zoom = converged_zoom(1)
-        zoom.add_user('left@example.com')
-        base, _snap = plan_for(zoom, [desired_user(1)], unlisted='remove', removal_action='delete', allow_data_loss=True)
+    @pytest.mark.zoomsim_world(world(converged=1, users=[{'email': 'left@example.com'}]))
+    def test_digest_covers_the_options_that_decide_the_writes(self, sim_client):
+        base, _snap = plan_for(sim_client, [desired_user(1)], unlisted='remove', removal_action='delete', allow_data_loss=True)
         assert base.problems == []
         for options in ({'transfer_to': 'user01@example.com', 'allow_data_loss': False}, {'batch_phone': False},
                         {'new_user_type': 'licensed'}, {'create_action': 'custCreate'}):
-            other, _snap = plan_for(zoom, [desired_user(1)], unlisted='remove', removal_action='delete',
+            other, _snap = plan_for(sim_client, [desired_user(1)], unlisted='remove', removal_action='delete',
                                     **dict({'allow_data_loss': True}, **options))
             assert other.digest != base.digest, options
 
-    def test_predicted_buckets(self):
-        zoom = converged_zoom(1)
-        plan, _snap = plan_for(zoom, [desired_user(1, first_name='X'), desired_user(2), {'email': 'p@other.org'}],
+    @pytest.mark.zoomsim_world(world(converged=1, managed=()))
+    def test_predicted_buckets(self, sim_client):
+        plan, _snap = plan_for(sim_client, [desired_user(1, first_name='X'), desired_user(2), {'email': 'p@other.org'}],
                                Scope(['example.com', 'other.org']))
         buckets = predicted_buckets(plan)
         assert buckets['created'] == ['user02@example.com']
         assert buckets['updated'] == [{'email': 'user01@example.com', 'fields': ['first_name'], 'actions': ['update:first_name']}]
         assert buckets['pending'][0]['reason'] == 'domain_not_associated'
+        assert plan.outcome_totals['pending'] == 1 and plan.totals['create'] == 2
 
 
 class TestBatchItem:
+    SITES = [{'id': 'site-hq', 'name': 'HQ', 'level': 'main'}, {'id': 'site-par', 'name': 'Paris', 'level': 'sub', 'site_code': 33}]
+    PLANS = [{'type': 200, 'name': UNLIMITED}, {'type': 100, 'name': METERED}, {'type': 4000, 'name': 'International Calling Add-on'}]
+
     def test_needs_explicit_extension_and_known_plans(self):
-        inventory = PhoneInventory(PLANS, [], SITES, [])
+        inventory = PhoneInventory(self.PLANS, [], self.SITES, [])
         assert batch_item('a@example.com', {'extension_number': 'auto', 'calling_plans': [200]}, inventory) is None
         assert batch_item('a@example.com', {'extension_number': 1001}, inventory) is None
         assert batch_item('a@example.com', {'extension_number': 1001, 'calling_plans': [4000]}, inventory) is None
@@ -412,170 +243,150 @@ class TestBatchItem:
 
 
 # ---------------------------------------------------------------------------
-# Rendering
-# ---------------------------------------------------------------------------
-
-class TestRender:
-    def test_markdown_lists_removals_first_and_escapes(self):
-        zoom = converged_zoom(1)
-        zoom.add_user('left@example.com')
-        plan, _snap = plan_for(zoom, [desired_user(1, first_name='A|B'), desired_user(2)], unlisted='deactivate')
-        text = render_markdown(plan_document(plan))
-        assert text.index('### Deactivations') < text.index('### Creates') < text.index('### Updates')
-        assert '| `user01@example.com` | first_name | First1 | A\\|B |' in text
-        assert plan.digest in text
-        assert '| 0 | 1 | 1 | 1 | 0 | 0 | 0 |' in text
-
-    def test_max_rows_and_nothing_to_do(self):
-        zoom = converged_zoom(3)
-        plan, _snap = plan_for(zoom, [desired_user(i, first_name='X%d' % i) for i in range(1, 4)])
-        text = render_markdown(plan_document(plan), max_rows=1)
-        assert '... and 2 more' in text
-        plan, _snap = plan_for(converged_zoom(1), [desired_user(1)])
-        assert 'Nothing to do' in render_markdown(plan_document(plan))
-
-
-# ---------------------------------------------------------------------------
 # Apply
 # ---------------------------------------------------------------------------
 
-def apply(zoom, users, **options):
-    plan, snap = plan_for(zoom, users, **options)
-    assert plan.problems == [] and plan.blocked_removals == []
-    zoom.calls[:] = []
-    buckets, warnings = apply_plan(zoom, plan, snap, concurrency=4, wait_budget=5, sleep=lambda s: None)
-    return plan, buckets, warnings
-
-
 class TestApply:
-    def test_first_provisioning_creates_and_batches(self):
-        zoom = FakeZoom(users=[dict(email='owner@example.com', role_id='0')], numbers=numbers_for(30))
+    @pytest.mark.zoomsim_world(world(numbers=30))
+    def test_first_provisioning_creates_and_batches(self, zoomsim, sim_client):
         users = [desired_user(i) for i in range(1, 26)]
-        _plan, buckets, _warnings = apply(zoom, users)
+        seq = zoomsim.mark()
+        _plan, buckets, _warnings = apply(sim_client, users)
         assert sorted(buckets['created']) == sorted(u['email'] for u in users)
         assert buckets['failures'] == []
-        creates = [c for c in zoom.calls if c[:2] == ('POST', '/v2/users')]
-        batches = [c for c in zoom.calls if c[:2] == ('POST', '/v2/phone/users/batch')]
-        assert len(creates) == 25
-        assert sorted(len(c[2]['users']) for c in batches) == [5, 10, 10]
-        # each create is confirmed by a lookup (_users.create_user), which also tells whether Zoom left it pending
-        assert len([c for c in zoom.calls if c[0] == 'GET' and c[1].startswith('/v2/users/user')]) == 25
-        plan, _snap = plan_for(zoom, users)
+        assert len(calls(zoomsim, seq, 'POST', '/v2/users')) == 25
+        assert len(calls(zoomsim, seq, 'POST', '/v2/phone/users/batch')) == 3  # 10 + 10 + 5
+        # no read-back per created user: one read of the pending list tells who Zoom left pending
+        assert [c for c in calls(zoomsim, seq, 'GET') if c[1].startswith('/v2/users/user')] == []
+        assert any('status=pending' in query for _m, _p, query in calls(zoomsim, seq, 'GET', '/v2/users'))
+        assert zoomsim.world.phone_users[user_id(zoomsim, 'user07@example.com')].extension_number == 1007
+        plan, _snap = plan_for(sim_client, users)
         assert [e.action for e in plan.entries] == ['unchanged'] * 25
 
-    def test_a_bad_batch_item_is_isolated(self):
-        zoom = FakeZoom(users=[dict(email='owner@example.com', role_id='0')], numbers=numbers_for(12))
-        zoom.pending_on_create.add('user03@example.com')
+    @pytest.mark.zoomsim_world(world(numbers=12, external=['user03@example.com']))
+    def test_a_user_zoom_leaves_pending_is_isolated_from_the_batch(self, zoomsim, sim_client):
         users = [desired_user(i) for i in range(1, 11)]
-        _plan, buckets, _warnings = apply(zoom, users)
+        seq = zoomsim.mark()
+        _plan, buckets, _warnings = apply(sim_client, users)
         assert [p['email'] for p in buckets['pending']] == ['user03@example.com']
         assert buckets['pending'][0]['created'] is True
-        assert len(buckets['created']) == 9
-        batched = [u['email'] for m, p, body in zoom.calls if p == '/v2/phone/users/batch' for u in body['users']]
-        assert batched.count('user01@example.com') >= 1
-        ok = [m for m, p, body in zoom.calls if p == '/v2/phone/users/batch']
-        assert len(ok) <= 1 + 2 * 4  # bisection, not one call per user
+        assert buckets['pending'][0]['reason'] == 'existing_zoom_account'
+        assert len(buckets['created']) == 9 and buckets['failures'] == []
+        assert len(calls(zoomsim, seq, 'POST', '/v2/phone/users/batch')) <= 1 + 2 * 4  # bisection, not one call per user
 
-    def test_lost_create_answer_is_settled_by_a_lookup(self):
-        zoom = FakeZoom(users=[dict(email='owner@example.com', role_id='0')], numbers=numbers_for(3))
-        lost = ZoomUncertainWriteError('lost', method='POST', path='/v2/users')
-        zoom.fail('POST', r'^/v2/users$', lost, times=1)
-        _plan, buckets, _warnings = apply(zoom, [{'email': 'solo@example.com', 'first_name': 'Solo'}])
-        # the fault fires before the fake applies the call: the lookup proves it did not land, so it is sent again
+    def test_lost_create_answer_is_settled_by_a_lookup(self, zoomsim, sim_client):
+        # the connection drops before Zoom handles the POST: the lookup proves it did not land, so it is sent again
+        zoomsim.set_faults({'script': [{'match': {'method': 'POST', 'path': '/v2/users'}, 'fault': 'drop', 'times': 1}]})
+        plan, snap = plan_for(sim_client, [{'email': 'solo@example.com', 'first_name': 'Solo'}])
+        seq = zoomsim.mark()
+        buckets, _warnings = apply_plan(sim_client, plan, snap, concurrency=1, sleep=lambda s: None)
         assert buckets['created'] == ['solo@example.com']
-        assert [c[:2] for c in zoom.calls][:3] == [('POST', '/v2/users'), ('GET', '/v2/users/solo@example.com'),
-                                                   ('POST', '/v2/users')]
+        assert [c[:2] for c in calls(zoomsim, seq)][:3] == [
+            ('POST', '/v2/users'), ('GET', '/v2/users/solo@example.com'), ('POST', '/v2/users')]
 
-    def test_create_lost_every_time_fails_after_bounded_attempts(self):
-        zoom = FakeZoom(users=[dict(email='owner@example.com', role_id='0')], numbers=numbers_for(3))
-        zoom.fail('POST', r'^/v2/users$', ZoomUncertainWriteError('lost', method='POST', path='/v2/users'), times=10)
-        _plan, buckets, _warnings = apply(zoom, [{'email': 'solo@example.com', 'first_name': 'Solo'}])
+    def test_create_lost_every_time_fails_after_bounded_attempts(self, zoomsim, sim_client):
+        zoomsim.set_faults({'script': [{'match': {'method': 'POST', 'path': '/v2/users'}, 'fault': 'drop', 'times': 10}]})
+        seq = zoomsim.mark()
+        _plan, buckets, _warnings = apply(sim_client, [{'email': 'solo@example.com', 'first_name': 'Solo'}])
         assert [f['email'] for f in buckets['failures']] == ['solo@example.com']
         assert 'was lost 3 times' in buckets['failures'][0]['message']
-        assert len([c for c in zoom.calls if c[:2] == ('POST', '/v2/users')]) == 3
+        assert len(calls(zoomsim, seq, 'POST', '/v2/users')) == 3
 
-    def test_create_that_landed_is_not_sent_twice(self):
-        zoom = FakeZoom(users=[dict(email='owner@example.com', role_id='0')], numbers=numbers_for(3))
-        original = zoom._route
-
-        def route(method, path, body, params):
-            result = original(method, path, body, params)
-            if (method, path) == ('POST', '/v2/users'):
-                raise ZoomUncertainWriteError('lost after landing', method=method, path=path)
-            return result
-        zoom._route = route
-        _plan, buckets, warnings = apply(zoom, [{'email': 'solo@example.com', 'first_name': 'Solo'}])
+    def test_create_that_landed_is_not_sent_twice(self, zoomsim, sim_client):
+        zoomsim.set_faults({'script': [{'match': {'method': 'POST', 'path': '/v2/users'}, 'fault': 'lost_response', 'times': 1}]})
+        seq = zoomsim.mark()
+        _plan, buckets, warnings = apply(sim_client, [{'email': 'solo@example.com', 'first_name': 'Solo'}])
         assert buckets['created'] == ['solo@example.com']
-        assert 'was lost' in warnings[0]
-        assert len([c for c in zoom.calls if c[:2] == ('POST', '/v2/users')]) == 1
+        assert 'its answer was lost' in warnings[0]
+        assert len(calls(zoomsim, seq, 'POST', '/v2/users')) == 1
 
-    def test_one_failure_does_not_stop_the_others(self):
-        zoom = converged_zoom(4)
-        zoom.fail('PATCH', r'^/v2/users/u\d+$', api_error(500, None, 'boom', 'PATCH', '/v2/users/x'), times=1)
+    @pytest.mark.zoomsim_world(world(converged=4))
+    def test_one_failure_does_not_stop_the_others(self, zoomsim, sim_client):
+        target = '/v2/users/%s' % user_id(zoomsim, 'user02@example.com')
+        zoomsim.set_faults({'script': [{'match': {'method': 'PATCH', 'path': target}, 'fault': 'http_500', 'times': 50}]})
         users = [desired_user(i, first_name='New%d' % i) for i in range(1, 5)]
-        _plan, buckets, _warnings = apply(zoom, users)
-        assert len(buckets['failures']) == 1
+        _plan, buckets, _warnings = apply(sim_client, users)
+        assert [f['email'] for f in buckets['failures']] == ['user02@example.com']
         assert buckets['failures'][0]['status'] == 500
         assert len(buckets['updated']) == 3
-        plan, _snap = plan_for(zoom, users)
-        assert [e.action for e in plan.entries].count('update') == 1  # a rerun retries only the failed user
+        zoomsim.set_faults({})
+        plan, _snap = plan_for(sim_client, users)
+        assert [e.email for e in plan.entries if e.action == 'update'] == ['user02@example.com']  # a rerun retries it
 
-    def test_profile_fields_post_create_takes_are_patched_after_it(self):
-        zoom = FakeZoom(users=[dict(email='owner@example.com', role_id='0')])
-        _plan, buckets, _warnings = apply(zoom, [{'email': 'new@example.com', 'first_name': 'New', 'dept': 'Sales',
-                                                  'job_title': 'Rep'}])
+    def test_profile_fields_post_create_takes_are_patched_after_it(self, zoomsim, sim_client):
+        entry = {'email': 'new@example.com', 'first_name': 'New', 'department': 'Sales', 'job_title': 'Rep'}
+        _plan, buckets, _warnings = apply(sim_client, [entry])
         assert buckets['created'] == ['new@example.com']
-        assert [c for c in zoom.calls if c[0] == 'PATCH'][0][2] == {'dept': 'Sales', 'job_title': 'Rep'}
-        plan, _snap = plan_for(zoom, [{'email': 'new@example.com', 'first_name': 'New', 'dept': 'Sales', 'job_title': 'Rep'}])
+        user = zoomsim.world.user_by_email('new@example.com')
+        assert (user.dept, user.job_title, user.first_name) == ('Sales', 'Rep', 'New')
+        plan, _snap = plan_for(sim_client, [entry])
         assert [e.action for e in plan.entries] == ['unchanged']
 
-    def test_fields_missing_from_list_rows_are_read_per_user(self):
-        zoom = converged_zoom(2)
-        users = [desired_user(1, job_title='Engineer'), desired_user(2)]
-        plan, _snap = plan_for(zoom, users)  # the fake's rows have no job_title key, like Zoom's documented list
-        assert ('GET', '/v2/users/u3') in [(m, p) for m, p, _body in zoom.calls]
-        assert ('GET', '/v2/users/u4') not in [(m, p) for m, p, _body in zoom.calls]
-        assert plan.entries[0].changes == {'job_title': [None, 'Engineer']}
-
-    def test_removals_run_before_everything_else(self):
-        zoom = converged_zoom(1)
-        zoom.add_user('left@example.com')
-        _plan, buckets, _warnings = apply(zoom, [desired_user(1), desired_user(2)], unlisted='remove',
+    @pytest.mark.zoomsim_world(world(converged=1, users=[{'email': 'left@example.com'}]))
+    def test_removals_run_before_everything_else(self, zoomsim, sim_client):
+        seq = zoomsim.mark()
+        _plan, buckets, _warnings = apply(sim_client, [desired_user(1), desired_user(2)], unlisted='remove',
                                           removal_action='delete', transfer_to='user01@example.com')
-        writes = zoom.writes()
-        assert writes[0] == ('DELETE', '/v2/users/u4')
-        delete = [c for c in zoom.calls if c[0] == 'DELETE'][0]
-        assert delete[1] == '/v2/users/u4'
-        assert zoom.deletes[0]['action'] == 'delete' and zoom.deletes[0]['transfer_email'] == 'user01@example.com'
+        deletes = calls(zoomsim, seq, 'DELETE')
+        assert writes(zoomsim, seq)[0][0] == 'DELETE' and len(deletes) == 1
+        assert 'action=delete' in deletes[0][2] and 'transfer_email=user01@example.com' in deletes[0][2]
         assert buckets['removed'] == ['left@example.com']
         assert buckets['created'] == ['user02@example.com']
 
-    def test_pending_and_protected_are_reported_without_calls(self):
-        zoom = converged_zoom(1)
-        zoom.add_user('pending@example.com', status='pending')
-        _plan, buckets, _warnings = apply(zoom, [desired_user(1), {'email': 'pending@example.com'},
-                                                 {'email': 'owner@example.com', 'first_name': 'New'}])
-        assert zoom.writes() == []
+    @pytest.mark.zoomsim_world(world(converged=1, users=[{'email': 'pending@example.com', 'status': 'pending'}]))
+    def test_pending_and_protected_are_reported_without_calls(self, zoomsim, sim_client):
+        seq = zoomsim.mark()
+        _plan, buckets, _warnings = apply(sim_client, [desired_user(1), {'email': 'pending@example.com'},
+                                                       {'email': 'owner@example.com', 'first_name': 'New'}])
+        assert writes(zoomsim, seq) == []
         assert [p['email'] for p in buckets['pending']] == ['pending@example.com']
         assert buckets['protected'][0]['email'] == 'owner@example.com'
         assert buckets['unchanged'] == ['user01@example.com']
 
 
-def test_read_account_splits_large_phone_lists_by_site_and_dedupes():
-    zoom = converged_zoom(2)
-    zoom.phone['u3']['site'] = {'id': 'site-par', 'name': 'Paris'}
+@pytest.mark.zoomsim_world(world(converged=2))
+def test_fields_missing_from_list_rows_are_read_per_user(zoomsim, sim_client):
+    # Zoom documents no job_title in GET /v2/users rows (docs/ZOOM-API-FACTS.md §2.4): rows without it are read one by one
+    scope = Scope(['example.com'])
+    desired, _problems, _deprecations = check_entries([desired_user(1, job_title='Engineer'), desired_user(2)], 'users')
     with ThreadPoolExecutor(2) as executor:
-        snap = read_account(zoom, executor)
-    assert len([p for m, p, _body in zoom.calls if p == '/v2/phone/users']) == 1  # a small account: one page
-    zoom.calls[:] = []
-    zoom.phone_total = 1000
-    with ThreadPoolExecutor(2) as executor:
-        snap = read_account(zoom, executor)
-    assert sorted(snap.phone_rows) == ['user01@example.com', 'user02@example.com']
-    phone_lists = [p for m, p, _body in zoom.calls if p == '/v2/phone/users']
-    assert len(phone_lists) == 3  # the first page, then one list per site
-    assert snap.inventory.number('+14155550001')['assignee']['name'] == 'user01@example.com'
-    assert isinstance(snap, Snapshot)
+        snap = read_account(sim_client, executor)
+        for row in snap.users.values():
+            row.pop('job_title', None)
+        seq = zoomsim.mark()
+        prefetch(sim_client, executor, snap, desired, scope)
+    assert [path for _m, path, _q in calls(zoomsim, seq, 'GET') if path.startswith('/v2/users/')] == [
+        '/v2/users/%s' % user_id(zoomsim, 'user01@example.com')]
+    plan = build_plan(desired, snap, scope)
+    assert plan.entries[0].changes == {'job_title': ['', 'Engineer']}
+
+
+def _many_phone_users(count):
+    return [{'email': 'p%03d@example.com' % i,
+             'phone': {'site': 'HQ' if i % 2 else 'Paris', 'extension': (2000 if i % 2 else 33000) + i}}
+            for i in range(count)]
+
+
+@pytest.mark.zoomsim_world(world(users=_many_phone_users(450)))
+def test_read_account_lists_a_large_phone_account_site_by_site(zoomsim, sim_client):
+    seq = zoomsim.mark()
+    with ThreadPoolExecutor(4) as executor:
+        snap = read_account(sim_client, executor)
+    assert len(snap.phone_rows) == 450
+    phone_lists = [query for _m, _p, query in calls(zoomsim, seq, 'GET', '/v2/phone/users')]
+    # the first page says 450 phone users (more than 4 pages): the rest is listed per site, in parallel
+    assert len([q for q in phone_lists if 'site_id=' in q]) >= 2
+    assert snap.inventory.number is not None and snap.state('p001@example.com').status == 'active'
+
+
+@pytest.mark.zoomsim_world(world(users=_many_phone_users(150)))
+def test_read_account_continues_a_short_phone_list_after_its_first_page(zoomsim, sim_client):
+    seq = zoomsim.mark()
+    with ThreadPoolExecutor(4) as executor:
+        snap = read_account(sim_client, executor)
+    assert len(snap.phone_rows) == 150
+    queries = [query for _m, _p, query in calls(zoomsim, seq, 'GET', '/v2/phone/users')]
+    assert len(queries) == 2 and 'next_page_token=' in queries[1]  # the first page is not read twice
 
 
 # ---------------------------------------------------------------------------
@@ -583,20 +394,19 @@ def test_read_account_splits_large_phone_lists_by_site_and_dedupes():
 # ---------------------------------------------------------------------------
 
 class TestRemovals:
-    def test_disassociate_on_a_managed_domain_is_refused_before_any_write(self):
-        zoom = converged_zoom(1)
-        zoom.add_user('left@example.com')
-        zoom.add_user('invited@example.com', status='pending')
-        plan, _snap = plan_for(zoom, [desired_user(1)], unlisted='remove')
+    @pytest.mark.zoomsim_world(world(converged=1, users=[{'email': 'left@example.com'},
+                                                         {'email': 'invited@example.com', 'status': 'pending'}]))
+    def test_disassociate_on_a_managed_domain_is_refused_before_any_write(self, zoomsim, sim_client):
+        seq = zoomsim.mark()
+        plan, _snap = plan_for(sim_client, [desired_user(1)], unlisted='remove')
         assert plan.blocked_removals == ['left@example.com']  # the invitation is withdrawn (no action): allowed
         assert plan.managed_domains == ['example.com']
         assert plan.problems == []
-        assert zoom.writes() == []
+        assert writes(zoomsim, seq) == []
 
-    def test_disassociate_off_managed_domains_is_planned(self):
-        zoom = converged_zoom(1, domains=('other.org',))
-        zoom.add_user('left@example.com')
-        plan, _snap = plan_for(zoom, [desired_user(1)], unlisted='remove')
+    @pytest.mark.zoomsim_world(world(converged=1, users=[{'email': 'left@other.org'}]))
+    def test_disassociate_off_managed_domains_is_planned(self, sim_client):
+        plan, _snap = plan_for(sim_client, [desired_user(1)], Scope(['example.com', 'other.org']), unlisted='remove')
         assert plan.blocked_removals == []
         assert [e.removal[0].field for e in plan.removals] == ['disassociate']
 
@@ -605,65 +415,70 @@ class TestRemovals:
         ('sleeper@example.com', 'transfer_to=sleeper@example.com is not an active user of the account (inactive)'),
         ('left@example.com', 'transfer_to must be another user than left@example.com'),
     ])
-    def test_transfer_to_is_checked_while_planning(self, transfer_to, expected):
-        zoom = converged_zoom(1)
-        zoom.add_user('left@example.com')
-        zoom.add_user('sleeper@example.com', status='inactive')
-        plan, _snap = plan_for(zoom, [desired_user(1), {'email': 'sleeper@example.com'}], unlisted='remove',
+    @pytest.mark.zoomsim_world(world(converged=1, users=[{'email': 'left@example.com'},
+                                                         {'email': 'sleeper@example.com', 'status': 'inactive'}]))
+    def test_transfer_to_is_checked_while_planning(self, zoomsim, sim_client, transfer_to, expected):
+        seq = zoomsim.mark()
+        plan, _snap = plan_for(sim_client, [desired_user(1), {'email': 'sleeper@example.com'}], unlisted='remove',
                                removal_action='delete', transfer_to=transfer_to)
         assert any(expected in text for text in plan.problems), plan.problems
-        assert zoom.writes() == []
+        assert writes(zoomsim, seq) == []
 
-    def test_transfer_to_deactivated_by_the_run_is_refused(self):
-        zoom = converged_zoom(2)
-        zoom.add_user('left@example.com')
-        plan, _snap = plan_for(zoom, [desired_user(1), desired_user(2, active=False)], unlisted='remove',
+    @pytest.mark.zoomsim_world(world(converged=2, users=[{'email': 'left@example.com'}]))
+    def test_transfer_to_deactivated_by_the_run_is_refused(self, sim_client):
+        plan, _snap = plan_for(sim_client, [desired_user(1), desired_user(2, active=False)], unlisted='remove',
                                removal_action='delete', transfer_to='user02@example.com')
         assert plan.problems == ['transfer_to=user02@example.com is itself deactivated by this run: name a user who stays '
                                  'active.']
         assert plan.problem_details[0]['field'] == 'transfer_to'
 
-    def test_a_404_on_removal_counts_only_when_the_user_is_gone(self):
-        zoom = converged_zoom(1, domains=('other.org',))
-        zoom.add_user('left@example.com')
-        zoom.add_user('gone@example.com')
-        plan, snap = plan_for(zoom, [desired_user(1)], unlisted='remove')
-        del zoom.users[zoom.by_ref('gone@example.com')['id']]  # removed by someone else meanwhile
-        zoom.fail('DELETE', r'^/v2/users/u4$', api_error(404, 1001, 'User does not exist: u4.', 'DELETE', '/v2/users/u4'))
-        buckets, warnings = apply_plan(zoom, plan, snap, concurrency=2, sleep=lambda s: None)
-        assert buckets['removed'] == ['gone@example.com']
+    @pytest.mark.zoomsim_world(world(converged=1, users=[{'email': 'left@example.com'}, {'email': 'heir@example.com'}]))
+    def test_a_404_on_removal_counts_only_when_the_user_is_gone(self, zoomsim, sim_client):
+        plan, snap = plan_for(sim_client, [desired_user(1), {'email': 'heir@example.com'}], unlisted='remove',
+                              removal_action='delete', transfer_to='heir@example.com')
+        assert plan.problems == []
+        zoomsim.call('DELETE', '/v2/users/heir@example.com', params={'action': 'delete'})  # gone after the review
+        buckets, _warnings = apply_plan(sim_client, plan, snap, concurrency=2, sleep=lambda s: None)
+        assert buckets['removed'] == []
+        assert [f['email'] for f in buckets['failures']] == ['left@example.com']
+        assert 'transfer_to=heir@example.com is not an active user' in buckets['failures'][0]['message']
+        assert zoomsim.world.user_by_email('left@example.com') is not None
+
+    @pytest.mark.zoomsim_world(world(converged=1, users=[{'email': 'left@other.org'}]))
+    def test_a_lost_answer_to_a_removal_is_settled_by_a_lookup(self, zoomsim, sim_client):
+        plan, snap = plan_for(sim_client, [desired_user(1)], Scope(['example.com', 'other.org']), unlisted='remove')
+        zoomsim.set_faults({'script': [{'match': {'method': 'DELETE', 'path': '/v2/users/*'}, 'fault': 'lost_response',
+                                        'times': 1}]})
+        buckets, warnings = apply_plan(sim_client, plan, snap, concurrency=2, sleep=lambda s: None)
+        assert buckets['removed'] == ['left@other.org'] and buckets['failures'] == []
         assert 'already gone' in ' '.join(warnings)
-        assert [f['email'] for f in buckets['failures']] == ['left@example.com']  # 404, but a lookup still finds it
-        assert zoom.by_ref('left@example.com') is not None
 
 
 class TestVocabulary:
-    def test_new_user_type_applies_to_creates_only(self):
-        zoom = converged_zoom(1)
-        zoom.by_ref('user01@example.com')['type'] = 2
-        plan, _snap = plan_for(zoom, [desired_user(1), desired_user(2), desired_user(3, type='basic')],
+    @pytest.mark.zoomsim_world(world(converged=1))
+    def test_new_user_type_applies_to_creates_only(self, zoomsim, sim_client):
+        zoomsim.call('PATCH', '/v2/users/user01@example.com', json={'type': 2})
+        plan, _snap = plan_for(sim_client, [desired_user(1), desired_user(2), desired_user(3, type='basic')],
                                new_user_type='licensed')
         by_email = dict((e.email, e) for e in plan.entries)
         assert by_email['user01@example.com'].action == 'unchanged'  # existing licence left alone
         assert by_email['user02@example.com'].changes['type'] == [None, 'licensed']
         assert by_email['user03@example.com'].changes['type'] == [None, 'basic']
-        zoom.calls[:] = []
-        _plan, buckets, _warnings = apply(zoom, [desired_user(2)], new_user_type='licensed')
+        _plan, buckets, _warnings = apply(sim_client, [desired_user(2)], new_user_type='licensed')
         assert buckets['created'] == ['user02@example.com']
-        assert [c[2]['user_info']['type'] for c in zoom.calls if c[:2] == ('POST', '/v2/users')] == [2]
+        assert zoomsim.world.user_by_email('user02@example.com').type == 2
 
-    def test_department_and_its_deprecated_alias(self):
-        zoom = converged_zoom(2)
-        plan, _snap = plan_for(zoom, [desired_user(1, department='Sales'), desired_user(2, dept='Ops')])
+    @pytest.mark.zoomsim_world(world(converged=2))
+    def test_department_and_its_deprecated_alias(self, sim_client):
+        plan, _snap = plan_for(sim_client, [desired_user(1, department='Sales'), desired_user(2, dept='Ops')])
         by_email = dict((e.email, e) for e in plan.entries)
-        assert by_email['user01@example.com'].changes == {'department': [None, 'Sales']}
-        assert by_email['user02@example.com'].changes == {'department': [None, 'Ops']}
+        assert by_email['user01@example.com'].changes == {'department': ['', 'Sales']}
+        assert by_email['user02@example.com'].changes == {'department': ['', 'Ops']}
         assert by_email['user01@example.com'].labels == ['update:department']
 
-    def test_unlisted_ignored_users_are_listed_for_the_audit(self):
-        zoom = converged_zoom(1)
-        zoom.add_user('left@example.com', first_name='Left', type=2)
-        plan, _snap = plan_for(zoom, [desired_user(1)])
+    @pytest.mark.zoomsim_world(world(converged=1, users=[{'email': 'left@example.com', 'first_name': 'Left', 'type': 2}]))
+    def test_unlisted_ignored_users_are_listed_for_the_audit(self, sim_client):
+        plan, _snap = plan_for(sim_client, [desired_user(1)])
         assert plan.unlisted_ignored == [{'email': 'left@example.com', 'status': 'active', 'first_name': 'Left',
                                           'last_name': '', 'type': 'licensed'}]
 

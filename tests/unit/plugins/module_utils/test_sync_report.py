@@ -11,8 +11,12 @@ __metaclass__ = type  # pylint: disable=invalid-name
 
 import re
 
+from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_guards import plan_digest
+from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_input import Scope
+from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_plan import Entry, SyncPlan
 from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_report import (
     OPEN_DETAILS_MAX,
+    plan_document,
     render_markdown,
 )
 
@@ -184,7 +188,7 @@ class TestRefusals:
                                'max_removal_percent': None},
                    'users': ['gone%d@example.com' % i for i in range(12)]}
         text = render_markdown(doc_of([], refusal=refusal))
-        assert '### Refused: max_removals' in text
+        assert '### Refused: max_removals' in text and 'Nothing to do' not in text
         assert ('**12 users would be removed or deactivated, more than max_removals=10; nothing was changed.** What to do: '
                 'Check that the users list is complete') in text
         assert 'Rule `max_removals`: removals 12, in_scope 100, percent 12.0, max_removals 10.' in text
@@ -208,3 +212,51 @@ class TestRefusals:
     def test_problems_are_listed(self):
         text = render_markdown(doc_of([], problems=['users[3].email: missing; add the email.']))
         assert '- users[3].email: missing; add the email.' in text
+
+
+def real_plan():
+    """A SyncPlan as the planner builds it: a create Zoom will hold pending, an update, a deactivation, an unchanged."""
+    pending_create = Entry('pat@contractor.example', 'create')
+    pending_create.changes = {'status': [None, 'pending'], 'first_name': [None, 'Pat']}
+    pending_create.steps = ['create (ssoCreate)']
+    pending_create.predicted_status = 'pending'
+    pending_create.reason = 'domain_not_associated'
+    pending_create.remedy = 'Associate contractor.example, then provision pat@contractor.example again.'
+    update = Entry('dan@example.com', 'update')
+    update.changes = {'last_name': ['Ruiz', 'Ruiz-Diaz']}
+    update.steps = ['update last_name']
+    leaver = Entry('leaver@example.com', 'deactivate')
+    leaver.changes = {'status': ['active', 'inactive']}
+    leaver.unlisted = True
+    options = {'unlisted': 'deactivate', 'removal_action': 'disassociate',
+               'scope': {'domains': ['example.com', 'contractor.example'], 'emails': [], 'protected': []}}
+    return SyncPlan([pending_create, update, leaver, Entry('ann@example.com', 'unchanged')], [],
+                    Scope(['example.com', 'contractor.example']), options, in_scope_count=4)
+
+
+class TestPlanDocument:
+    def test_document_of_a_plan(self):
+        plan = real_plan()
+        doc = plan_document(plan, generated_at='2026-12-03T05:00:00Z')
+        assert doc['digest'] == plan.digest and doc['generated_at'] == '2026-12-03T05:00:00Z'
+        assert [user['email'] for user in doc['users']] == ['leaver@example.com', 'pat@contractor.example',
+                                                            'dan@example.com']
+        assert doc['unchanged'] == ['ann@example.com'] and doc['removals'] == ['leaver@example.com']
+        assert doc['totals']['create'] == 1 and doc['outcomes']['pending'] == 1 and doc['outcomes']['created'] == 0
+        assert doc['refusal'] is None and 'unlisted' not in doc and 'already_applied' not in doc
+        assert 'unchanged' not in plan_document(plan, unchanged=False)
+        # an approved plan file is checked against its own users and options: the document must keep them as planned
+        assert plan_digest(doc['users'], doc['options']) == doc['digest']
+        row = totals_row(render_markdown(doc))
+        assert (row['Create'], row['Pending'], row['Deactivate'], row['Unchanged']) == (1, 1, 1, 1)
+
+    def test_document_carries_unlisted_users_and_already_applied(self):
+        plan = real_plan()
+        plan.unlisted_ignored = [{'email': 'bob@example.com', 'status': 'active', 'first_name': 'Bob',
+                                  'last_name': 'Stone', 'type': 'licensed'}]
+        plan.already_applied = {'approved_digest': PLAN_DIGEST, 'message': 'Already applied: nothing to do.'}
+        doc = plan_document(plan)
+        assert doc['unlisted'] == plan.unlisted_ignored
+        assert doc['already_applied']['approved_digest'] == PLAN_DIGEST
+        text = render_markdown(doc)
+        assert '**Already applied.** Already applied: nothing to do.' in text and '| `bob@example.com` | active |' in text

@@ -26,6 +26,7 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._errors impor
     ZoomUncertainWriteError,
 )
 from ansible_collections.zoomops.provisioning.plugins.module_utils import _users as users
+from ansible_collections.zoomops.provisioning.plugins.module_utils import _users_input as users_input
 from ansible_collections.zoomops.provisioning.plugins.module_utils._users import (
     Change,
     UserState,
@@ -169,7 +170,7 @@ def test_timezone_problems(value, ok):
 
 
 def test_timezone_without_tz_database_uses_the_pattern(monkeypatch):
-    monkeypatch.setattr(users, '_TIMEZONES', [frozenset()])
+    monkeypatch.setattr(users_input, '_TIMEZONES', [frozenset()])
     assert users.timezone_problems('Europe/Berlin') == [] and users.timezone_problems('Asia/Kolkata') == []
     assert users.timezone_problems('Mars/Olympus_Mons') and users.timezone_problems('Europe/Ber lin')
 
@@ -447,6 +448,9 @@ def test_removal_problems_predict_1107_and_check_transfer_target():
         plan_removal(active, managed={'example.com'})
     assert info.value.problems and 'deactivate' in str(info.value)
     assert users.removal_problems(UserState('a@example.com', 'pending'), managed={'example.com'}) == []
+    inactive_user = UserState('a@example.com', 'inactive', id='u-1', user=rest_user(status='inactive'))
+    text = users.removal_problems(inactive_user, managed={'example.com'})[0]
+    assert 'already deactivated' in text and 'removal_action=delete' in text
 
 
 def test_managed_and_associated_domains():

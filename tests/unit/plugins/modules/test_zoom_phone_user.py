@@ -332,7 +332,9 @@ def test_write_that_keeps_failing_stops_with_what_was_done(sim, run_sim):
 
 # ---- check mode across tasks (README: zoom_user creates the user, zoom_phone_user gives it a phone) ---------------
 
-def test_check_mode_plans_a_user_a_previous_task_would_create(sim, run_sim):
+@pytest.mark.parametrize('lookup_code', [1001, 1010], ids=['unknown-1001', 'unknown-1010'])
+def test_check_mode_plans_a_user_a_previous_task_would_create(sim, run_sim, lookup_code):
+    sim.set_behaviour(unknown_email_lookup_code=lookup_code)  # Zoom may answer 1010 for any email outside the account
     start = sim.mark()
     result = run_sim(check=True, email='ann.new@example.com', site='London', extension_number='442010',
                      calling_plans=['UK/Ireland Metered Calling Plan'], phone_numbers=['+442071838760'])
@@ -356,7 +358,9 @@ def test_check_mode_for_a_new_user_still_finds_every_conflict(sim, run_sim):
     assert sim.writes_since(start) == []
 
 
-def test_missing_user_outside_check_mode_names_the_task_to_add(sim, run_sim):
+@pytest.mark.parametrize('lookup_code', [1001, 1010], ids=['unknown-1001', 'unknown-1010'])
+def test_missing_user_outside_check_mode_names_the_task_to_add(sim, run_sim, lookup_code):
+    sim.set_behaviour(unknown_email_lookup_code=lookup_code)
     start = sim.mark()
     result = run_sim(email='ann.new@example.com', extension_number='auto')
     assert result['failed'] and result['problems'][0]['field'] == 'email'
@@ -554,4 +558,14 @@ def test_removal_converges_when_a_delete_answer_is_lost(sim, run_sim, path, faul
     assert phone_state(sim, 'phone.metered@example.com') is None
     start = sim.mark()
     assert run_sim(email='phone.metered@example.com', state='absent')['changed'] is False
+    assert sim.writes_since(start) == []
+
+
+def test_check_mode_warns_when_the_new_user_would_be_pending(sim, run_sim):
+    start = sim.mark()
+    result = run_sim(check=True, email='new.contractor@contractor.example', extension_number='auto')
+    assert not result.get('failed'), result.get('msg')
+    assert result['predicted_user'] and result['changed']
+    assert any('would be pending' in str(w) for w in result.get('warnings', []))
+    assert any('would be pending' in m for m in result['messages'])
     assert sim.writes_since(start) == []

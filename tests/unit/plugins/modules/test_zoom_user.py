@@ -459,12 +459,28 @@ def test_absent_dead_invitation_warns(run, sim):  # pylint: disable=redefined-ou
     ({'email': 'a@example.com', 'create_action': 'magic'}, 'create_action'),
     ({'email': 'a@example.com', 'on_pending': 'ignore'}, 'on_pending'),
     ({'email': 'a@example.com', 'colour': 'blue'}, 'colour'),
+    ({'email': '..'}, 'email'),
+    ({'email': 'a@b.com/../../phone?x=1'}, 'email'),
+    ({'email': 'a@example.com', 'timezone': 'Mars/Olympus_Mons'}, 'timezone'),
+    ({'email': 'a@example.com', 'language': 'xx-KLINGON'}, 'language'),
+    ({'email': 'a@example.com', 'department': 'x' * 129}, 'department'),
+    ({'email': 'a@example.com', 'state': 'absent', 'transfer_to': 'b@example.com/x'}, 'transfer_to'),
 ])
 def test_bad_input_is_caught_before_any_call(run, sim, args, field):  # pylint: disable=redefined-outer-name
     sim.mark()
     result = run(args)
     assert result['failed'] and field in result['msg']
     assert sim.calls() == [] and sim.tokens() == []
+
+
+def test_every_input_problem_at_once(run, sim):  # pylint: disable=redefined-outer-name
+    sim.mark()
+    result = run({'email': 'a@b.com/../x', 'first_name': '', 'timezone': 'Mars/Olympus_Mons', 'language': 'xx',
+                  'transfer_to': 'A@B.COM/../x'})
+    assert result['failed'] and '5 problems' in result['msg'] and 'nothing was sent to Zoom' in result['msg']
+    for field in ('email=', 'first_name', 'timezone=', 'language=', 'transfer_to='):
+        assert field in result['msg'], field
+    assert 'Traceback' not in result['msg'] and sim.calls() == []
 
 
 def test_missing_credentials(run, sim):  # pylint: disable=redefined-outer-name
@@ -618,3 +634,12 @@ def test_verbose_output_has_no_secret(run_module, sim):  # pylint: disable=redef
     assert result['zoom_request_log'] and result['changed']
     assert_no_secret(sim, result)
     assert SECRET not in result['_stdout']
+
+
+def test_check_mode_predicts_the_follow_up_patch_exactly(run, sim):  # pylint: disable=redefined-outer-name
+    """Fields POST /users does not take are PATCHed right after the create, even when Zoom's default matches."""
+    args = {'email': 'lang@example.com', 'language': 'en-US', 'timezone': 'Europe/Berlin', 'job_title': 'Dev'}
+    check, applied, _rerun = converge(run, sim, args)
+    assert check['actions'] == applied['actions'] == ['create', 'update:job_title', 'update:timezone', 'update:language']
+    user = sim.user('lang@example.com')
+    assert (user.language, user.timezone, user.job_title) == ('en-US', 'Europe/Berlin', 'Dev')

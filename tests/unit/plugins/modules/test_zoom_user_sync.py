@@ -23,7 +23,7 @@ import stat
 
 import pytest
 
-zoomsim_testing = pytest.importorskip('zoomsim.testing')
+pytest.importorskip('zoomsim.testing')
 
 from ansible_collections.zoomops.provisioning.plugins.modules import zoom_user_info  # noqa: E402  pylint: disable=wrong-import-position
 from ansible_collections.zoomops.provisioning.plugins.modules import zoom_user_sync  # noqa: E402  pylint: disable=wrong-import-position
@@ -65,10 +65,23 @@ USERS = [
 SCOPE = {'domains': ['example.com']}
 
 
+pytestmark = pytest.mark.zoomsim_world(WORLD)  # the default world of this file's tests
+
+
+def world_with(**changes):
+    world = copy.deepcopy(WORLD)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(world.get(key), dict):
+            world[key] = dict(world[key], **value)
+        else:
+            world[key] = value
+    return world
+
+
 @pytest.fixture
-def sim():
-    with zoomsim_testing.running_simulator(copy.deepcopy(WORLD)) as handle:
-        yield handle
+def sim(zoomsim):
+    """The simulator (the ``zoomsim`` fixture, loaded with this file's WORLD unless a test picks another)."""
+    return zoomsim
 
 
 def args(**extra):
@@ -442,31 +455,27 @@ def test_a_removal_whose_answer_was_lost_is_confirmed_by_a_lookup(sim, run_modul
     assert any('already gone' in text for text in messages(result, 'warnings'))
 
 
-def test_a_personal_account_is_diagnosed_on_the_creating_run_and_every_rerun(run_module):
-    world = copy.deepcopy(WORLD)
-    world['external_accounts'] = [{'email': 'ivy@example.com', 'kind': 'personal'}]
-    with zoomsim_testing.running_simulator(world) as sim:
-        users = [{'email': 'ivy@example.com', 'first_name': 'Ivy'}]
-        planned = run_module(zoom_user_sync.main, args(users=users, _ansible_check_mode=True), env=sim.env())
-        assert planned['created'] == ['ivy@example.com'] and planned['pending'] == []  # an ordinary new user, predicted
-        reasons = []
-        for _run in range(2):
-            result = run_module(zoom_user_sync.main, args(users=users), env=sim.env())
-            assert result.get('failed') is not True, result.get('msg')
-            reasons.append([(item['email'], item['reason']) for item in result['pending']])
-        assert reasons == [[('ivy@example.com', 'existing_zoom_account')]] * 2
+@pytest.mark.zoomsim_world(world_with(external_accounts=[{'email': 'ivy@example.com', 'kind': 'personal'}]))
+def test_a_personal_account_is_diagnosed_on_the_creating_run_and_every_rerun(sim, run_module):
+    users = [{'email': 'ivy@example.com', 'first_name': 'Ivy'}]
+    planned = run_module(zoom_user_sync.main, args(users=users, _ansible_check_mode=True), env=sim.env())
+    assert planned['created'] == ['ivy@example.com'] and planned['pending'] == []  # an ordinary new user, predicted
+    reasons = []
+    for _run in range(2):
+        result = run_module(zoom_user_sync.main, args(users=users), env=sim.env())
+        assert result.get('failed') is not True, result.get('msg')
+        reasons.append([(item['email'], item['reason']) for item in result['pending']])
+    assert reasons == [[('ivy@example.com', 'existing_zoom_account')]] * 2
 
 
-def test_batch_added_phone_users_are_settled_before_the_run_ends(run_module):
-    world = copy.deepcopy(WORLD)
-    world['phone']['provisioning_delay'] = 1.5  # seconds before Zoom shows a batch-added phone user
-    with zoomsim_testing.running_simulator(world) as sim:
-        applied = run_module(zoom_user_sync.main, args(users=USERS[:1]), env=sim.env())
-        assert applied.get('failed') is not True, applied.get('msg')
-        assert applied['created'] == ['ann@example.com']
-        assert not [text for text in messages(applied, 'warnings') if 'still creating' in text]
-        seq = sim.mark()
-        rerun = run_module(zoom_user_sync.main, args(users=USERS[:1], _ansible_check_mode=True), env=sim.env())
-        assert rerun['changed'] is False and rerun['unchanged'] == ['ann@example.com'], rerun['plan']
-        assert rerun['check_mode'] is True
-        assert writes(sim, seq) == []
+@pytest.mark.zoomsim_world(world_with(phone={'provisioning_delay': 1.5}))  # seconds before Zoom shows a new phone user
+def test_batch_added_phone_users_are_settled_before_the_run_ends(sim, run_module):
+    applied = run_module(zoom_user_sync.main, args(users=USERS[:1]), env=sim.env())
+    assert applied.get('failed') is not True, applied.get('msg')
+    assert applied['created'] == ['ann@example.com']
+    assert not [text for text in messages(applied, 'warnings') if 'still creating' in text]
+    seq = sim.mark()
+    rerun = run_module(zoom_user_sync.main, args(users=USERS[:1], _ansible_check_mode=True), env=sim.env())
+    assert rerun['changed'] is False and rerun['unchanged'] == ['ann@example.com'], rerun['plan']
+    assert rerun['check_mode'] is True
+    assert writes(sim, seq) == []
