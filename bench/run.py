@@ -44,7 +44,7 @@ sys.path.insert(0, HERE)
 import worldgen  # noqa: E402  pylint: disable=wrong-import-position
 
 SCENARIOS = ('first', 'noop', 'drift', 'role', 'loop', 'uri', 'chaos')
-# Zoom's documented Business+ limits per second (BEHAVIOUR.md 6.1)
+# Zoom's documented Business+ limits per second (docs/ZOOM-API-FACTS.md §6.1)
 LIMITS = {'standard/Light': 80.0, 'standard/Medium': 60.0, 'phone/Light': 40.0, 'phone/Medium': 20.0}
 BUCKETS = ('standard/Light', 'standard/Medium', 'phone/Light', 'phone/Medium')
 CHAOS_FAULTS = {

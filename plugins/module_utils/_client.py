@@ -13,7 +13,7 @@
   only, a POST raises ``ZoomUncertainWriteError``; an endpoint that never answered
   and refuses the connection or does not resolve fails at once, naming the option);
 * optional per-label rate budget (``_ratelimit.RateBudget``) shared by threads;
-* pagination helpers for ``next_page_token`` lists and SCIM ``startIndex``.
+* one pagination helper for ``next_page_token`` lists.
 
 Beside it: ``_client_options`` (defaults, option checks, secret forms),
 ``_client_policy`` (the retry table), ``_client_answers`` (unexpected answers as
@@ -641,23 +641,3 @@ class ZoomClient:
             if not token or token in seen_tokens or (max_pages is not None and pages >= max_pages):
                 return
             seen_tokens.add(token)
-
-    def paginate_scim(self, path, params=None, count=100):
-        """Yield the ``Resources`` of a SCIM list (``startIndex``/``count``) until ``totalResults`` or an empty page."""
-        start = 1
-        while True:
-            query = dict(params or {})
-            query['startIndex'] = start
-            query['count'] = count
-            data = self.get(path, params=query)
-            if not isinstance(data, dict):
-                data = {}
-            resources = data.get('Resources') or []
-            yield from resources
-            try:
-                total = int(data.get('totalResults') or 0)
-            except (TypeError, ValueError):
-                total = 0
-            start += len(resources)
-            if not resources or start > total:
-                return

@@ -48,7 +48,7 @@ once); ``otherwise``, for a method it is not retried for: ``uncertain`` (ZoomUnc
 the object up) or ``fail`` (the error as is); ``pause_budget``: the wait also pauses and slows the shared RateBudget
 bucket of the call. Retried outcomes fail too once ``max_retries`` is used up."""
 
-# outcome -> rule (facts: docs/ZOOM-API-FACTS.md §1.4, §2.1, §6.3)
+# outcome -> rule (docs/ZOOM-API-FACTS.md §1.4, §2.1, §6.3)
 RETRY_POLICY = {
     # HTTP 429 (rate limit): Zoom refused the call before doing anything. A daily limit, or a wait longer than
     # max_wait, fails at once (ZoomRateLimitError).

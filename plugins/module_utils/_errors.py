@@ -108,7 +108,7 @@ ZOOM_CODES = tuple(ZoomCode(*(row + (None,) * (7 - len(row)))) for row in (
     (CODE_ACCOUNT_NOT_FOUND, 'account_not_found', 'the account does not exist (Zoom Phone)',
      'Zoom Phone does not know this account: check that Zoom Phone is licensed and set up for the account.', '5.2', None),
     (CODE_BASIC_LIMIT, 'no_licence', 'the account reached its maximum number of Basic users', _BASIC_SEAT_HINT, '2.3', None),
-    # Zoom documents 3412 for the Basic limit, but it answers it for other seat types too (facts 2.3 lists the codes
+    # Zoom documents 3412 for the Basic limit, but it answers it for other seat types too (docs/ZOOM-API-FACTS.md §2.3 lists the codes
     # together), so its hint names no type
     (CODE_BASIC_LIMIT_REACHED, 'no_licence', 'no free seat of the requested user type',
      'The account has no free seat of the requested user type. %s Free a seat of that type (remove, deactivate or '
@@ -130,10 +130,12 @@ ZOOM_CODES = tuple(ZoomCode(*(row + (None,) * (7 - len(row)))) for row in (
      'then rerun.', '1.4', None),
 ))
 
-# Answers without a (distinctive) code, recognised by status and Zoom's text (facts 2.1, 6.3).
+# Answers without a (distinctive) code, recognised by status and Zoom's text (docs/ZOOM-API-FACTS.md §2.1, §6.3).
 _API_DISABLED_TEXT = 'access to the zoom rest api has been denied'
 _CONCURRENT_TEXT = 'too many concurrent requests'
 _MISSING_SCOPE_TEXT = 'does not contain scopes'
+# SCIM answers carry no code, only a text (docs/ZOOM-API-FACTS.md §4.5, §4.6): licence capacity is a 409 with one of these
+_SCIM_NO_LICENCE_TEXTS = ('cannot add paid users', 'cannot create more users')
 _STATUS_HINTS = {
     'api_disabled': 'Zoom has disabled the REST API for this account: ask Zoom Support to enable API access. No call can '
                     'work until then; nothing was changed.',
@@ -184,6 +186,8 @@ def _kind(status, code, message, method):
         return row.kind
     if status == 404:
         return 'missing'
+    if status == 409 and code is None and any(marker in text for marker in _SCIM_NO_LICENCE_TEXTS):
+        return 'no_licence'
     if status == 409 and (method or '').upper() == 'POST':
         return 'already_exists'
     if status == 403:
@@ -200,7 +204,7 @@ def error_kind(exc):
 
     The ``kind`` of its ZOOM_CODES row (by code and method), else by status: ``missing`` (404), ``already_exists`` (409
     on POST), ``api_disabled`` / ``forbidden`` (403), ``concurrent_request`` / ``rate_limited`` (429), ``server_error``
-    (5xx). Zoom's missing-scope text is ``missing_scope`` whatever the code.
+    (5xx), ``no_licence`` (SCIM 409 licence texts). Zoom's missing-scope text is ``missing_scope`` whatever the code.
     """
     if not isinstance(exc, ZoomAPIError):
         return None
@@ -226,6 +230,8 @@ def hint_for(status, code, message, method=None):
         return hint.format(scopes=', '.join(scopes) if scopes else 'named in Zoom\'s message')
     if row is not None and row.kind == kind:
         return row.hint
+    if kind == 'no_licence':
+        return zoom_code(CODE_LICENCE_LIMIT).hint
     if kind in _STATUS_HINTS:
         return _STATUS_HINTS[kind]
     if status == 401:
@@ -341,19 +347,10 @@ class ZoomAPIError(ZoomError):
         super(ZoomAPIError, self).__init__(msg, status=status, code=code, zoom_message=message, errors=errors, method=method, path=path)
         self.message = message
 
-    def has_code(self, *codes):
-        """True if Zoom's error code is one of ``codes``."""
-        return self.code is not None and self.code in codes
-
     @property
     def kind(self):
         """``error_kind(self)``: the label of this error in ZOOM_CODES terms (``missing``, ``no_licence``...)."""
         return error_kind(self)
-
-    @property
-    def is_not_found(self):
-        """``is_missing(self)``: the addressed object does not exist."""
-        return is_missing(self)
 
 
 class ZoomRateLimitError(ZoomAPIError):

@@ -212,7 +212,7 @@ class RateBudget:
 
 
 # ---------------------------------------------------------------------------
-# When Zoom accepts calls again (429 headers, facts 6.3)
+# When Zoom accepts calls again (429 headers, docs/ZOOM-API-FACTS.md §6.3)
 # ---------------------------------------------------------------------------
 
 def _parse_http_date(text, now):

@@ -210,8 +210,8 @@ def _changes(out, title, section, summarise_fields=False):
         for user in section:
             for name in user.get('changes') or {}:
                 fields[name] = fields.get(name, 0) + 1
-        out.add('Fields changed: %s.' % ', '.join('%s (%s)' % (name, _count(fields[name]))
-                                                   for name in sorted(fields, key=field_order)), '')
+        counted = ['%s (%s)' % (name, _count(fields[name])) for name in sorted(fields, key=field_order)]
+        out.add('Fields changed: %s.' % ', '.join(counted), '')
     out.details('%s, field by field' % _plural(len(section), 'user'), len(section),
                 ('| User | Field | Before | After |', '|---|---|---|---|'), (_field_rows(user) for user in section))
 

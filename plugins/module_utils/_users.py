@@ -117,6 +117,7 @@ PROFILE_FIELDS = (
 )
 # ---------------------------------------------------------------------------------------------- state
 
+
 class Change:
     """One planned step. ``label`` is what goes into the result's ``actions`` list."""
 

@@ -123,10 +123,6 @@ query_result:
   type: raw
 '''
 
-import traceback
-
-from ansible.module_utils.basic import missing_required_lib
-
 from ansible_collections.zoomops.provisioning.plugins.module_utils._errors import ZoomError
 from ansible_collections.zoomops.provisioning.plugins.module_utils._module import ZoomModule
 from ansible_collections.zoomops.provisioning.plugins.module_utils._phone import (
@@ -140,15 +136,6 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._users import
     lookup_user,
     pending_create_action,
 )
-
-try:
-    import jmespath
-    HAS_JMESPATH = True
-    JMESPATH_IMPORT_ERROR = None
-except ImportError:
-    jmespath = None  # pylint: disable=invalid-name
-    HAS_JMESPATH = False
-    JMESPATH_IMPORT_ERROR = traceback.format_exc()
 
 NO_SITE = '(no site)'
 
@@ -223,15 +210,9 @@ def main():
             problems.append(exc.msg)
     if users:
         gather.add('users')
-    if p['query'] and not HAS_JMESPATH:
-        module.fail_json(msg=missing_required_lib('jmespath'), exception=JMESPATH_IMPORT_ERROR)
-    expression = None
-    if p['query']:
-        try:
-            expression = jmespath.compile(p['query'])
-        except jmespath.exceptions.JMESPathError as exc:
-            problems.append('query: %r is not a valid JMESPath expression: %s. See https://jmespath.org for the syntax '
-                            '(literals in backticks, e.g. calling_plans[?available > `0`].name).' % (p['query'], exc))
+    expression, problem = module.query_expression(example='calling_plans[?available > `0`].name')
+    if problem:
+        problems.append(problem)
     if problems:
         module.fail_json(msg='Invalid options (nothing was sent to Zoom): %s' % ' | '.join(problems))
     result = dict(changed=False)
@@ -253,11 +234,7 @@ def main():
     if expression is not None:
         data = dict((key, result[key]) for key in ('calling_plans', 'numbers', 'unassigned_numbers', 'sites', 'users')
                     if key in result)
-        try:
-            result['query_result'] = expression.search(data)
-        except jmespath.exceptions.JMESPathError as exc:
-            module.fail_json(msg='query: %r cannot be applied to the gathered data: %s. Check the names used (%s).'
-                                 % (p['query'], exc, ', '.join(sorted(data))), **result)
+        result['query_result'] = module.query_result(expression, data, **result)
     module.exit_json(**result)
 
 

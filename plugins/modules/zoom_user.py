@@ -359,9 +359,7 @@ class Runner(UserRunner):
     # ---- main ---------------------------------------------------------------------
     def run(self):
         if self.params['on_pending'] == 'warn':
-            self.module.deprecate('on_pending=warn is deprecated, use on_pending=keep; warn will be removed in 2.0.0',
-                                  version='2.0.0', collection_name='zoomops.provisioning')
-            self.params['on_pending'] = 'keep'
+            self.params['on_pending'] = self.module.deprecate_value('on_pending', 'warn', 'keep')
         try:
             email, desired = validate(self.params)
         except ZoomError as exc:

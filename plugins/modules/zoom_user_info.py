@@ -139,11 +139,7 @@ problems:
   elements: str
 '''
 
-import traceback
-
 from concurrent.futures import ThreadPoolExecutor
-
-from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.zoomops.provisioning.plugins.module_utils._errors import ZoomError
 from ansible_collections.zoomops.provisioning.plugins.module_utils._module import ZoomModule
@@ -151,14 +147,6 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_export 
 from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_input import Scope, domain_problems, pattern_problems
 from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_read import read_account
 from ansible_collections.zoomops.provisioning.plugins.module_utils._users import email_problems
-
-try:
-    import jmespath
-except ImportError:
-    jmespath = None  # pylint: disable=invalid-name
-    JMESPATH_IMPORT_ERROR = traceback.format_exc()
-else:
-    JMESPATH_IMPORT_ERROR = None
 
 
 def main():
@@ -180,10 +168,10 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    if params['query'] and jmespath is None:
-        module.fail_json(msg=missing_required_lib('jmespath'), exception=JMESPATH_IMPORT_ERROR)
+    expression, query_problem = module.query_expression(example="[?type=='licensed'].email")
     scope_opt = params.get('scope') or {}
-    problems = domain_problems(scope_opt.get('domains'), 'scope.domains') + domain_problems(params.get('domains'), 'domains')
+    problems = [query_problem] if query_problem else []
+    problems += domain_problems(scope_opt.get('domains'), 'scope.domains') + domain_problems(params.get('domains'), 'domains')
     problems += pattern_problems(scope_opt.get('emails'), 'scope.emails')
     for index, email in enumerate(params['emails'] or []):
         problems += email_problems(email, 'emails[%d]' % index)
@@ -204,12 +192,8 @@ def main():
     users = export_users(snap, scope=scope, emails=params['emails'], statuses=statuses,
                          include_admins=params['include_admins'])
     result['count'] = len(users)
-    if params['query']:
-        try:
-            result['query_result'] = jmespath.search(params['query'], users)
-        except jmespath.exceptions.JMESPathError as exc:
-            module.fail_json(msg='query: %r is not a valid JMESPath expression: %s. See https://jmespath.org for the syntax '
-                                 "(quote strings, e.g. [?type=='licensed'].email)." % (params['query'], exc), **result)
+    if expression is not None:
+        result['query_result'] = module.query_result(expression, users, **result)
     else:
         result['users'] = users
     module.exit_json(**result)

@@ -37,7 +37,7 @@ description:
   - In check mode the module returns the plan (RV(plan), RV(plan_markdown), RV(digest)) and writes it to O(plan_file) as
     JSON and as Markdown. An apply given O(approved_digest) (or O(approved_plan)) recomputes the plan against the live
     account and refuses to write anything if it differs from the approved one, listing only the users that differ. An
-    apply whose approved plan is already done (nothing left to write) succeeds with RV(changed=false) and says so.
+    apply whose approved plan is already done (nothing left to write) succeeds with C(changed=false) and says so.
   - A long run can be watched with O(progress_file) (JSON lines, for example C(tail -f plan/progress.jsonl)).
 author: [ZoomOps maintainers (@zoomops)]
 extends_documentation_fragment: [zoomops.provisioning.zoom, zoomops.provisioning.zoom.actiongroup, zoomops.provisioning.zoom.check_diff]
@@ -442,7 +442,7 @@ refusal:
 already_applied:
   description:
     - The approved plan is already done - the live plan has nothing left to write - so nothing was sent and the run
-      succeeds with RV(changed=false). C(approved_digest) and C(message) (the sentence also returned as RV(msg)).
+      succeeds with C(changed=false). C(approved_digest) and C(message) (the sentence also returned as RV(msg)).
   returned: when the approved plan is already applied
   type: dict
 msg:
@@ -493,6 +493,7 @@ import time
 
 MODULE_STARTED = time.monotonic()  # stats.elapsed counts from here: imports and option checks included
 
+import gc  # noqa: E402  pylint: disable=wrong-import-position
 import json  # noqa: E402  pylint: disable=wrong-import-position
 import os  # noqa: E402  pylint: disable=wrong-import-position
 
@@ -582,6 +583,26 @@ def write_private(path, text):
     os.replace(tmp, path)
 
 
+def unwritable_reason(path):
+    """Why ``path`` cannot be written (its nearest existing folder is not a writable directory), or None."""
+    folder = os.path.dirname(path) or '.'
+    while not os.path.exists(folder):
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    if not os.path.isdir(folder):
+        return '%s is not a directory' % folder
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return '%s is not a writable directory' % folder
+    if os.path.isdir(path):
+        return '%s is a directory' % path
+    return None
+
+
+WRITE_FIX = 'Choose a path in a writable directory (missing folders are created).'
+
+
 class Runner:
     """One run: check, bulk read, plan, guards (refusals as data), report, (check mode exit), apply, result."""
 
@@ -618,6 +639,11 @@ class Runner:
         files = dict((name, self.paths[name]) for name in ('plan_file', 'plan_markdown', 'progress_file') if name in self.paths)
         if files:
             self.result['files'] = files
+        # before the first call to Zoom: a plan that cannot be written must not cost a whole bulk read
+        for name in ('plan_file', 'progress_file'):
+            reason = unwritable_reason(files[name]) if name in files else None
+            if reason:
+                self.fail('Cannot write %s=%s: %s; nothing was sent to Zoom. %s' % (name, files[name], reason, WRITE_FIX))
 
     def load_approved(self):
         """(approved digest or None, approved document or None); fails the module on a bad or edited file."""
@@ -658,7 +684,7 @@ class Runner:
         try:
             self.progress = Progress(self.paths.get('progress_file'), started=MODULE_STARTED)
         except (IOError, OSError) as exc:
-            self.fail('Cannot write progress_file=%s: %s' % (self.paths['progress_file'], exc))
+            self.fail('Cannot write progress_file=%s: %s. %s' % (self.paths['progress_file'], exc, WRITE_FIX))
         approved_digest, approved_doc = self.load_approved()
         users = self.load_users()
         self.count = len(users) if isinstance(users, list) else 0
@@ -681,6 +707,8 @@ class Runner:
                 for text in deprecations:
                     self.module.deprecate(text, version=REMOVED_IN, collection_name='zoomops.provisioning')
                 snap = reading.result()
+                # the snapshot lives until the module exits: keep the collector from rescanning its objects
+                gc.freeze()
                 self.progress.end('read', users=len(snap.users), pending=len(snap.pending), phone_users=len(snap.phone_rows))
                 self.progress.start('prefetch')
                 prefetch(self.client, executor, snap, desired, scope, params['unlisted'], params['removal_action'])
@@ -777,7 +805,7 @@ class Runner:
                 write_private(path, json.dumps(doc, indent=2, sort_keys=False) + '\n')
                 write_private(self.paths['plan_markdown'], markdown + '\n')
             except (IOError, OSError) as exc:
-                self.fail('Cannot write plan_file=%s: %s' % (path, exc))
+                self.fail('Cannot write plan_file=%s: %s. %s' % (path, exc, WRITE_FIX))
 
     def finish(self, buckets, changed, warnings):
         self.result.update(buckets)

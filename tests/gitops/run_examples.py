@@ -243,8 +243,8 @@ class Steps:
         started = time.monotonic()
         done = subprocess.run(shell + [path], cwd=cwd, env=env, capture_output=True, text=True, check=False)
         output = done.stdout + done.stderr
-        self.transcript.append('--- %s (exit %d, %.1f s)\n%s' % (title, done.returncode, time.monotonic() - started,
-                                                                  output))
+        elapsed = time.monotonic() - started
+        self.transcript.append('--- %s (exit %d, %.1f s)\n%s' % (title, done.returncode, elapsed, output))
         return done.returncode, output
 
     def dump(self):

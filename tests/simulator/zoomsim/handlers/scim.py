@@ -375,7 +375,7 @@ def create_user(req):
         user.display_name = derive_display_name(user.first_name, user.last_name)  # §4.5 documented
     if body.get("active") is False:
         user.status = "inactive"
-    _, limit, used = seat_usage(world, user.type)
+    limit, used = seat_usage(world, user.type)[1:]
     if user.type == 2 and user.status == "active" and limit is not None and used >= limit:
         raise ScimError(409, MSG_PLAN_FULL)  # §4.5 documented text (409); trigger: account.paid_seats, inferred
     if existing is not None:  # "allow": the stuck pending record is replaced

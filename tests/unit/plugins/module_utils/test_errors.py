@@ -69,7 +69,6 @@ def test_every_row_cites_a_facts_section_and_says_what_to_do():
 ])
 def test_is_missing(status, code, method, missing):
     assert is_missing(api_error(status, code, 'x', method)) is missing
-    assert api_error(status, code, 'x', method).is_not_found is missing
 
 
 def test_is_missing_only_for_api_errors():
@@ -108,6 +107,8 @@ def test_is_missing_only_for_api_errors():
      'concurrent_request'),
     (429, 429, 'You have reached the maximum per-second rate limit for this API. Try again later.', 'GET', 'rate_limited'),
     (503, None, None, 'GET', 'server_error'),
+    (409, None, 'Cannot add paid users.', 'POST', 'no_licence'),                       # SCIM: no code, only the text
+    (409, None, 'Cannot create more users with Zoom One Pro.', 'PUT', 'no_licence'),
     (400, 9999, 'something new', 'GET', None),
 ])
 def test_error_kind(status, code, message, method, kind):
@@ -166,6 +167,7 @@ def test_missing_scope_message_names_the_scopes_and_the_app():
     (429, 429, 'Too many concurrent requests. A request to disassociate this user has already been made.', 'DELETE',
      ['same user', 'wait a few seconds and rerun']),
     (400, 1117, 'You can not disassociate an Admin user.', 'DELETE', ['admin role']),
+    (409, None, 'Cannot add paid users.', 'POST', ['buy more licences', 'type basic', 'did not create']),
 ])
 def test_hints(status, code, message, method, words):
     hint = hint_for(status, code, message, method)
@@ -192,8 +194,8 @@ def test_rate_limit_error_keeps_its_fields():
 def test_client_errors_carry_the_table_hints(zoom_stub, make_client):
     zoom_stub.reply('GET', '/v2/users', status=400,
                     json={'code': 4711, 'message': 'Invalid access token, does not contain scopes:[user:read:list_users:admin].'})
-    zoom_stub.reply('POST', '/v2/users', status=400, json={'code': 2034, 'message': 'Your request to add a new Licensed user could '
-                                                                               'not be approved at this time.'})
+    zoom_stub.reply('POST', '/v2/users', status=400, json={
+        'code': 2034, 'message': 'Your request to add a new Licensed user could not be approved at this time.'})
     zoom_stub.reply('DELETE', '/v2/users/u1', status=400, json={'code': 1107, 'message': 'You can not disassociate a user with managed domain.'})
     client = make_client()
     with pytest.raises(ZoomAPIError) as info:

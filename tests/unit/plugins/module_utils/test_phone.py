@@ -785,31 +785,38 @@ def both_paths(want, current, user_email=None, user_id=None, inv_kwargs=None):
 MATCHING = dict(site='Main Office', extension_number=1001, calling_plans=[100], phone_numbers=['+14155550105'])
 
 
+def matching(**changes):
+    """desired() of Ada's current phone setup, with ``changes``."""
+    options = dict(MATCHING)
+    options.update(changes)
+    return desired(**options)
+
+
 @pytest.mark.parametrize('want, current, up_to_date', [
-    (desired(**MATCHING), ada(), True),
+    (matching(), ada(), True),
     (desired(site='site-main', extension_number='1001', calling_plans=['us/ca  metered calling PLAN'],
              phone_numbers=['+14155550105']), ada(), True),
-    (desired(), ada(), True),                                                    # nothing managed
+    (desired(), ada(), True),  # nothing managed
     (None, ada(), True),
-    (desired(extension_number='auto'), ada(), True),                             # auto never changes an extension
+    (desired(extension_number='auto'), ada(), True),  # auto never changes an extension
     (desired(site='Main Office'), ada(site_id=None, site={'id': 'site-main', 'name': 'HQ (old name)'}), True),
     (desired(calling_plans=[100]), ada(calling_plans=[{'type': 100}, {'type': 'n/a'}]), True),  # unreadable type stays
-    (dict(desired(**MATCHING), phone_numbers=['+14155550105', '+14155550105']), ada(), True),    # duplicate number
-    (desired(**dict(MATCHING, site='London')), ada(), False),
-    (desired(**dict(MATCHING, site='Atlantis')), ada(), False),                  # unknown site: refused
-    (desired(**dict(MATCHING, extension_number=1009)), ada(), False),
-    (desired(**dict(MATCHING, extension_number=1002)), ada(extension_number=1002), False),  # Bob's extension
-    (desired(**dict(MATCHING, calling_plans=[200])), ada(), False),
-    (desired(**dict(MATCHING, calling_plans=[100, 4000])), ada(), False),
-    (desired(**dict(MATCHING, calling_plans=[])), ada(), False),
-    (desired(**dict(MATCHING, calling_plans=[100, 'US/CA Metered Calling Plan'])), ada(), False),  # one plan twice
-    (desired(**dict(MATCHING, calling_plans=[999])), ada(), False),              # unknown plan: refused
-    (desired(**dict(MATCHING, phone_numbers=[])), ada(), False),
-    (desired(**dict(MATCHING, phone_numbers=['+14155550105', '+14155550101'])), ada(), False),
-    (desired(**dict(MATCHING, phone_numbers=['+14155550103'])), ada(), False),   # Bob's number: refused
-    (desired(**MATCHING), None, False),                                          # no phone user yet
-    (desired(**MATCHING), ada(extension_number='1001'), True),                   # extension read as text
-    (desired(**MATCHING), ada(extension_number='\u0661\u0660\u0660\u0661'), False),  # Arabic-Indic digits are not 1001
+    (dict(matching(), phone_numbers=['+14155550105', '+14155550105']), ada(), True),  # duplicate number
+    (matching(site='London'), ada(), False),
+    (matching(site='Atlantis'), ada(), False),  # unknown site: refused
+    (matching(extension_number=1009), ada(), False),
+    (matching(extension_number=1002), ada(extension_number=1002), False),  # Bob's extension
+    (matching(calling_plans=[200]), ada(), False),
+    (matching(calling_plans=[100, 4000]), ada(), False),
+    (matching(calling_plans=[]), ada(), False),
+    (matching(calling_plans=[100, 'US/CA Metered Calling Plan']), ada(), False),  # one plan twice
+    (matching(calling_plans=[999]), ada(), False),  # unknown plan: refused
+    (matching(phone_numbers=[]), ada(), False),
+    (matching(phone_numbers=['+14155550105', '+14155550101']), ada(), False),
+    (matching(phone_numbers=['+14155550103']), ada(), False),  # Bob's number: refused
+    (matching(), None, False),  # no phone user yet
+    (matching(), ada(extension_number='1001'), True),  # extension read as text
+    (matching(), ada(extension_number='\u0661\u0660\u0660\u0661'), False),  # Arabic-Indic digits are not 1001
 ])
 def test_fast_path_answers_as_the_full_path(want, current, up_to_date):
     fast, full, fast_path_taken = both_paths(want, current, user_id=(current or {}).get('id'))
@@ -832,7 +839,7 @@ def test_up_to_date_plan_builds_no_summary_until_read(monkeypatch):
     calls = []
     real = _phone_plan.summarize_phone_user
     monkeypatch.setattr(_phone_plan, 'summarize_phone_user', lambda *args: calls.append(args) or real(*args))
-    plan = plan_phone(desired(**MATCHING), ada(), inventory(), user_id='u-ada')
+    plan = plan_phone(matching(), ada(), inventory(), user_id='u-ada')
     assert (plan.steps, plan.changed, plan.labels, calls) == ([], False, [], [])
     assert plan.after['calling_plans'] == ['US/CA Metered Calling Plan'] and len(calls) == 1
     assert plan.before == plan.after and len(calls) == 1

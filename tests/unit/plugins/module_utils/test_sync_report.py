@@ -122,8 +122,8 @@ class TestTotals:
 
 class TestSections:
     def test_order_and_before_after_per_field(self):
-        users = [{'email': 'a@example.com', 'action': 'update', 'changes': {'last_name': ['Ruiz', 'Ruiz-Diaz'],
-                                                                           'first_name': ['Dan', 'D|an']}},
+        users = [{'email': 'a@example.com', 'action': 'update',
+                  'changes': {'last_name': ['Ruiz', 'Ruiz-Diaz'], 'first_name': ['Dan', 'D|an']}},
                  {'email': 'z@example.com', 'action': 'remove', 'changes': {'status': ['active', 'absent']}},
                  {'email': 'd@example.com', 'action': 'deactivate', 'changes': {'status': ['active', 'inactive']}},
                  create(1)]

@@ -47,56 +47,24 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._users import
 )
 
 
-class FakeClient:
-    """Scripted stand-in for ZoomClient: ``script(method, path, answer)``; answers are values or exceptions.
+USERS_PATH = '/v2/users'
+DOMAINS_PATH = '/v2/accounts/me/managed_domains'
+LOST_CREATE = {'match': {'method': 'POST', 'path': USERS_PATH}, 'fault': 'lost_response'}  # lands, answer lost
+DROPPED_CREATE = {'match': {'method': 'POST', 'path': USERS_PATH}, 'fault': 'drop'}  # never reaches Zoom
 
-    Several answers for one (method, path) are used in order; the last one repeats. Calls are recorded in ``calls``
-    as ``(method, path, params, json)``.
-    """
 
-    def __init__(self):
-        self.answers = {}
-        self.calls = []
+@pytest.fixture(name='zoomsim')
+def reused_zoomsim(request, zoomsim_module):
+    """conftest's ``sim_client`` runs on ``zoomsim``: one simulator per file, given this test's world afresh
+    (``@pytest.mark.zoomsim_world``, default cases), is as clean as a new one per test and much faster."""
+    marker = request.node.get_closest_marker('zoomsim_world')
+    zoomsim_module.load(marker.args[0] if marker else 'cases')
+    return zoomsim_module
 
-    def script(self, method, path, *answers):
-        self.answers.setdefault((method, path), []).extend(answers)
-        return self
 
-    def _answer(self, method, path, params=None, json=None):
-        self.calls.append((method, path, params, json))
-        queue = self.answers.get((method, path))
-        if not queue:
-            raise AssertionError('FakeClient: nothing scripted for %s %s' % (method, path))
-        answer = queue.pop(0) if len(queue) > 1 else queue[0]
-        if isinstance(answer, BaseException):
-            raise answer
-        return answer
-
-    def get(self, path, params=None):
-        return self._answer('GET', path, params)
-
-    def post(self, path, json=None, params=None):
-        return self._answer('POST', path, params, json)
-
-    def put(self, path, json=None, params=None):
-        return self._answer('PUT', path, params, json)
-
-    def patch(self, path, json=None, params=None):
-        return self._answer('PATCH', path, params, json)
-
-    def delete(self, path, json=None, params=None):
-        return self._answer('DELETE', path, params, json)
-
-    def paginate(self, path, items_key, params=None, page_size=300, dedupe_key=None, max_pages=None):
-        """One scripted page (GET answer) per call; enough for readers that list small sets."""
-        del page_size, dedupe_key, max_pages
-        return iter((self._answer('GET', path, params) or {}).get(items_key) or [])
-
-    def methods(self):
-        return [(method, path) for method, path, _params, _json in self.calls]
-
-    def writes(self):
-        return [call for call in self.calls if call[0] != 'GET']
+def calls(sim, since):
+    """``(method, path)`` of the API requests the simulator logged after ``since``."""
+    return [(entry['method'], entry['path']) for entry in sim.log(since=since)]
 
 
 def api_error(status, code, message='boom'):
@@ -235,56 +203,97 @@ def test_user_state_properties():
         UserState('a@example.com', 'weird')
 
 
-@pytest.mark.parametrize('error,status', [
-    (api_error(404, 1001, 'User does not exist: a@example.com.'), 'absent'),
-    (api_error(400, 1120, 'A valid invitation to join the Zoom account was not found for this user.'), 'stuck_invitation'),
-    (api_error(400, 1010, 'User not belong to this account'), 'external'),
-    (api_error(404, None, 'not found'), 'absent'),
+@pytest.mark.parametrize('email,status', [
+    ('a+b@example.com', 'absent'),  # 1001; '+' is literal in the path
+    ('expired.invite@example.com', 'stuck_invitation'),  # 1120
+    ('someone@partner.example', 'external'),  # 1010
 ])
-def test_lookup_user_classifies_errors(error, status):
-    client = FakeClient().script('GET', '/v2/users/a+b@example.com', error)
-    state = lookup_user(client, 'a+b@example.com')
+def test_lookup_user_classifies_errors(sim_client, email, status):
+    state = lookup_user(sim_client, email)
     assert state.status == status
     assert state.detail
 
 
-@pytest.mark.parametrize('error', [api_error(404, 2300, 'Route not found.'), api_error(401, 124, 'Invalid access token.'),
-                                   api_error(400, 4711, 'does not contain scopes'), api_error(500, None, 'oops')])
-def test_lookup_user_raises_other_errors(error):
-    client = FakeClient().script('GET', '/v2/users/a@example.com', error)
+def test_lookup_user_404_without_code_is_absent(make_client, zoom_stub):
+    """A 404 without a Zoom code (a proxy's, or SCIM's): the simulator always sends Zoom's code."""
+    zoom_stub.reply('GET', '/v2/users/a@example.com', status=404, json={'message': 'not found'})
+    state = lookup_user(make_client(), 'a@example.com')
+    assert state.status == 'absent' and state.detail
+
+
+@pytest.mark.parametrize('switch,fault', [
+    ({'app_scopes': []}, None),  # 4711
+    ({}, 'revoke_tokens'),  # 401 code 124 even after a new token
+    ({}, 'http_500'),
+])
+def test_lookup_user_raises_other_errors(zoomsim, sim_client, switch, fault):
+    zoomsim.set_behaviour(**switch)
+    if fault:
+        zoomsim.set_faults({'script': [{'match': {'method': 'GET', 'path': USERS_PATH + '/*'}, 'times': None, 'fault': fault}]})
     with pytest.raises(ZoomAPIError):
-        lookup_user(client, 'a@example.com')
+        lookup_user(sim_client, 'alice@example.com')
 
 
-def test_lookup_user_found_and_quoted():
-    client = FakeClient().script('GET', '/v2/users/a%2Fb@example.com', rest_user('a/b@example.com', 'pending'))
-    state = lookup_user(client, 'a/b@example.com')
-    assert (state.status, state.id) == ('pending', 'u-1')
+def test_lookup_user_unknown_endpoint_is_not_absent(make_client, zoom_stub):
+    """2300 (wrong api_url) is no answer about the user; no simulator path for /v2/users/{email} answers it."""
+    zoom_stub.reply('GET', '/v2/users/a@example.com', status=404, json={'code': 2300, 'message': 'Route not found.'})
+    with pytest.raises(ZoomAPIError):
+        lookup_user(make_client(), 'a@example.com')
+
+
+@pytest.mark.zoomsim_world(world_with(account={'associated_domains': ['other.example']},
+                                      users=None) if False else None)
+def test_lookup_user_found_and_quoted(zoomsim, sim_client):
+    zoomsim.load(world_adding(users=[{'email': 'a/b@contractor.example', 'first_name': 'A', 'last_name': 'B', 'type': 1,
+                                      'status': 'pending', 'pending_reason': 'domain_not_associated'}]))
+    start = zoomsim.mark()
+    state = lookup_user(sim_client, 'a/b@contractor.example')
+    assert state.status == 'pending' and state.id
+    assert calls(zoomsim, start) == [('GET', '/v2/users/a/b@contractor.example')]
+
+
+def test_lookup_user_empty_body_is_an_error(make_client, zoom_stub):
+    zoom_stub.reply('GET', '/v2/users/a@example.com', status=200, body=b'')
     with pytest.raises(ZoomError, match='empty body'):
-        lookup_user(FakeClient().script('GET', '/v2/users/a@example.com', None), 'a@example.com')
+        lookup_user(make_client(), 'a@example.com')
 
 
-def test_account_domains_verified_only_and_cached():
-    client = FakeClient().script('GET', '/v2/accounts/me/managed_domains', {'domains': [
-        {'domain': 'Example.com', 'status': 'verified'}, {'domain': 'managed.example', 'status': 'pending'}],
-        'total_records': 2})
-    assert account_domains(client) == {'example.com'}
-    assert account_domains(client) == {'example.com'}
-    assert len(client.calls) == 1
+DOMAINS_WORLD = world_with(account={'associated_domains': ['Example.com'], 'managed_domains': ['managed.example']})
 
 
-@pytest.mark.parametrize('status', [400, 403, 404])
-def test_account_domains_unknown(status):
-    client = FakeClient().script('GET', '/v2/accounts/me/managed_domains', api_error(status, 200, 'Only available for Paid'))
+@pytest.mark.zoomsim_world(DOMAINS_WORLD)
+def test_account_domains_verified_only_and_cached(zoomsim, sim_client):
+    start = zoomsim.mark()
+    assert account_domains(sim_client) == {'example.com'}
+    assert account_domains(sim_client) == {'example.com'}
+    assert calls(zoomsim, start) == [('GET', DOMAINS_PATH)]
+
+
+@pytest.mark.parametrize('world', [
+    world_with(account={'plan': 'free'}),  # 400 code 200: only available for paid accounts
+    world_with(app_scopes=['user:read:admin', 'user:write:admin']),  # 400 code 4711: no account:read:admin
+    world_with(rest_api_disabled=True),  # 403
+], ids=['free-plan', 'no-scope', 'api-disabled'])
+def test_account_domains_unknown(zoomsim, sim_client, world):
+    zoomsim.load(world)
+    start = zoomsim.mark()
+    assert account_domains(sim_client) is None
+    assert account_domains(sim_client) is None
+    assert calls(zoomsim, start) == [('GET', DOMAINS_PATH)]
+
+
+def test_account_domains_unknown_endpoint(make_client, zoom_stub):
+    zoom_stub.reply('GET', DOMAINS_PATH, status=404, json={'code': 2300, 'message': 'Route not found.'})
+    client = make_client()
     assert account_domains(client) is None
     assert account_domains(client) is None
-    assert len(client.calls) == 1
+    assert len(zoom_stub.api_requests) == 1
 
 
-def test_account_domains_raises_server_errors():
-    client = FakeClient().script('GET', '/v2/accounts/me/managed_domains', api_error(500, None))
+def test_account_domains_raises_server_errors(zoomsim, sim_client):
+    zoomsim.set_faults({'script': [{'match': {'method': 'GET', 'path': DOMAINS_PATH}, 'times': None, 'fault': 'http_500'}]})
     with pytest.raises(ZoomAPIError):
-        account_domains(client)
+        account_domains(sim_client)
 
 
 # ---------------------------------------------------------------------------------------------- diagnosis
@@ -359,8 +368,8 @@ def test_plan_user_only_set_fields():
     state = UserState('jane@example.com', 'active', id='u-1', user=rest_user(dept='Sales'))
     assert plan_user({'first_name': 'Jane', 'last_name': None, 'type': 'basic', 'active': True}, state) == []
     changes = plan_user({'first_name': 'Janet', 'type': 'licensed', 'department': 'R&D', 'language': 'DE-de'}, state)
-    assert [change.label for change in changes] == ['update:first_name', 'update:type', 'update:department',
-                                                     'update:language']
+    assert [change.label for change in changes] == [
+        'update:first_name', 'update:type', 'update:department', 'update:language']
     assert changes[2].params == {'dept': 'R&D'} and changes[3].params == {'language': 'de-DE'}
     assert plan_user({'dept': 'Sales'}, state) == []  # the sync's old key
     assert plan_user({'language': 'EN-us'}, UserState('j@example.com', 'active', user=rest_user(language='en-US'))) == []
@@ -455,8 +464,8 @@ def test_removal_problems_predict_1107_and_check_transfer_target():
 
 def test_managed_and_associated_domains():
     client = FakeClient()
-    client.script('GET', '/v2/accounts/me/managed_domains', {'domains': [{'domain': 'Example.com', 'status': 'verified'},
-                                                                           {'domain': 'managed.example', 'status': 'pending'}]})
+    client.script('GET', '/v2/accounts/me/managed_domains', {'domains': [
+        {'domain': 'Example.com', 'status': 'verified'}, {'domain': 'managed.example', 'status': 'pending'}]})
     assert users.managed_domains(client) == {'example.com', 'managed.example'}
     assert account_domains(client) == {'example.com'}
     assert client.methods() == [('GET', '/v2/accounts/me/managed_domains')]  # read once

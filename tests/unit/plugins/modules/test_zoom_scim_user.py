@@ -419,7 +419,8 @@ WRITES = [
 
 @pytest.mark.parametrize('fault', FAULTS)
 @pytest.mark.parametrize('name,args,method,path,done', WRITES, ids=[item[0] for item in WRITES])
-def test_single_fault_on_every_write_converges_in_the_same_run(run, sim, name, args, method, path, done, fault):  # pylint: disable=redefined-outer-name,too-many-arguments
+# pylint: disable-next=redefined-outer-name,too-many-arguments
+def test_single_fault_on_every_write_converges_in_the_same_run(run, sim, name, args, method, path, done, fault):
     del name
     sim.faults({'match': {'method': method, 'path': path}, 'fault': fault})
     sim.mark()

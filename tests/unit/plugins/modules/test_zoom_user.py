@@ -546,7 +546,8 @@ WRITES = [
 
 @pytest.mark.parametrize('fault', FAULTS)
 @pytest.mark.parametrize('name,args,method,path,done', WRITES, ids=[item[0] for item in WRITES])
-def test_single_fault_on_every_write_converges_in_the_same_run(run, sim, name, args, method, path, done, fault):  # pylint: disable=redefined-outer-name,too-many-arguments
+# pylint: disable-next=redefined-outer-name,too-many-arguments
+def test_single_fault_on_every_write_converges_in_the_same_run(run, sim, name, args, method, path, done, fault):
     del name
     sim.faults({'match': {'method': method, 'path': path}, 'fault': fault})
     sim.mark()
@@ -579,8 +580,8 @@ def test_per_user_lock_after_create_is_waited_out(run_module):
     result, writes, server = switched(run_module, WORLD, args, user_create_lock_seconds=1.0)
     assert not result.get('failed'), result.get('msg')
     assert result['actions'] == ['create', 'update:department', 'update:job_title', 'deactivate']
-    assert [(method, status) for method, _path, status in writes if status < 300] == [('POST', 201), ('PATCH', 204),
-                                                                                     ('PUT', server.world.behaviour.user_status_success_code)]
+    assert [(method, status) for method, _path, status in writes if status < 300] == [
+        ('POST', 201), ('PATCH', 204), ('PUT', server.world.behaviour.user_status_success_code)]
 
 
 @pytest.mark.parametrize('mode', ['once', 'once_removed'])
