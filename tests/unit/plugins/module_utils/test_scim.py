@@ -3,19 +3,22 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Unit tests of module_utils/_scim.py: the 400 trap, payloads, compare (fake client from test_users)."""
+"""Unit tests of module_utils/_scim.py: the 400 trap, payloads, compare, and the SCIM readers/writers against the simulator.
+
+Zoom behaviour comes from the simulator (``sim_client``, tests/unit/conftest.py; the cases world has the pending and
+expired/deleted invitations of the trap); ``zoom_stub`` only answers what the simulator's consistent world cannot
+produce (a filter answering another user, SCIM and REST disagreeing about one email).
+"""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type  # pylint: disable=invalid-name
 
+from urllib.parse import parse_qsl
+
 import pytest
 
-from ansible_collections.zoomops.provisioning.plugins.module_utils._errors import (
-    ZoomAPIError,
-    ZoomError,
-    ZoomUncertainWriteError,
-)
+from ansible_collections.zoomops.provisioning.plugins.module_utils._errors import ZoomAPIError, ZoomError
 from ansible_collections.zoomops.provisioning.plugins.module_utils._scim import (
     ENTERPRISE_URN,
     ZOOM_URN,
@@ -39,11 +42,42 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._scim import 
     update_payload,
 )
 from ansible_collections.zoomops.provisioning.plugins.module_utils._users import ZoomCreateError
-from ansible_collections.zoomops.provisioning.tests.unit.plugins.module_utils.test_users import FakeClient, api_error, rest_user
 
 EMAIL = 'jane@example.com'
-FILTER_PARAMS = {'filter': 'userName eq "jane@example.com"', 'startIndex': 1, 'count': 10}
-TRAP = ZoomAPIError(400, None, 'User jane@example.com not exist or not belong to this account.', method='GET', path='/scim2/Users')
+SCIM_USERS = '/scim2/Users'
+TRAP = ZoomAPIError(400, None, 'User jane@example.com not exist or not belong to this account.', method='GET', path=SCIM_USERS)
+LOST_CREATE = {'match': {'method': 'POST', 'path': SCIM_USERS}, 'after': 0, 'times': 1, 'fault': 'lost_response'}  # lands
+DROPPED_CREATE = {'match': {'method': 'POST', 'path': SCIM_USERS}, 'after': 0, 'times': 1, 'fault': 'drop'}  # never lands
+
+
+@pytest.fixture(name='zoomsim')
+def reused_zoomsim(request):
+    """conftest's ``sim_client`` runs on ``zoomsim``: one simulator per file, the cases world loaded afresh per test."""
+    pytest.importorskip('zoomsim.testing')
+    sim = request.getfixturevalue('zoomsim_module')
+    sim.load('cases')
+    return sim
+
+
+def load_world(sim, account=None, **switches):
+    """Serve the cases world with ``account`` fields and behaviour ``switches`` changed."""
+    from zoomsim.testing import world_with  # pylint: disable=import-outside-toplevel
+
+    sim.load(world_with('cases', account=account, **switches))
+
+
+def plausible(switch):
+    """Every plausible value of a simulator switch (zoomsim.testing.PLAUSIBLE_SETTINGS), for parametrize."""
+    try:
+        from zoomsim.testing import PLAUSIBLE_SETTINGS  # pylint: disable=import-outside-toplevel
+    except ImportError:  # without the simulator the tests using it skip
+        return [None]
+    return PLAUSIBLE_SETTINGS[switch]
+
+
+def calls(sim, since):
+    """``(method, path)`` of the API requests (token requests left out) the simulator logged after ``since``."""
+    return [(entry['method'], entry['path']) for entry in sim.log(since=since) if entry['path'] != '/oauth/token']
 
 
 def resource(**extra):
@@ -69,50 +103,60 @@ def test_is_scim_trap():
     assert not is_scim_trap(ZoomError('not exist or not belong'))
 
 
-def test_lookup_found_reads_full_user():
-    client = FakeClient()
-    client.script('GET', '/scim2/Users', listed({'id': 'u-1', 'userName': 'JANE@example.com', 'active': False}))
-    client.script('GET', '/scim2/Users/u-1', resource(active=False))
-    found = scim_lookup(client, EMAIL)
-    assert (found.status, found.id, found.exists) == ('inactive', 'u-1', True)
-    assert found.resource[ENTERPRISE_URN]['costCenter'] == 'CC1'
-    assert client.calls[0][2] == FILTER_PARAMS
+def test_lookup_found_reads_full_user(zoomsim, sim_client):
+    email = 'olga.offboard@example.com'  # inactive; her manager is only in the full user, not in the List item (§7)
+    start = zoomsim.mark()
+    found = scim_lookup(sim_client, email)
+    assert (found.status, found.exists) == ('inactive', True)
+    assert found.resource[ENTERPRISE_URN]['manager'] == 'admin@example.com'
+    assert calls(zoomsim, start) == [('GET', SCIM_USERS), ('GET', '%s/%s' % (SCIM_USERS, found.id))]
+    query = [entry['query'] for entry in zoomsim.log(since=start) if entry['path'] == SCIM_USERS][0]
+    assert dict(parse_qsl(query)) == {'filter': 'userName eq "%s"' % email, 'startIndex': '1', 'count': '10'}
+    found = scim_lookup(sim_client, 'mixed.case@example.com')  # stored as Mixed.Case@Example.com
+    assert found.status == 'active' and found.resource['userName'] == 'Mixed.Case@Example.com'
 
 
-def test_lookup_empty_is_absent():
-    client = FakeClient().script('GET', '/scim2/Users', listed())
-    assert scim_lookup(client, EMAIL).status == 'absent'
-    client = FakeClient().script('GET', '/scim2/Users', listed({'id': 'x', 'userName': 'other@example.com'}))
-    assert scim_lookup(client, EMAIL).status == 'absent'
+def test_lookup_unknown_is_absent(sim_client):
+    assert scim_lookup(sim_client, 'nobody@example.com').status == 'absent'
 
 
-@pytest.mark.parametrize('rest_answer,status', [
-    (rest_user(EMAIL, 'pending'), 'pending'),
-    (api_error(400, 1120, 'A valid invitation to join the Zoom account was not found for this user.'), 'stuck_invitation'),
-    (api_error(404, 1001, 'User does not exist'), 'stuck_invitation'),
-    (api_error(400, 1010, 'User not belong to this account'), 'stuck_invitation'),
+def test_lookup_ignores_other_users_in_the_answer(make_client, zoom_stub):
+    """The simulator's filter never answers another user; the lookup must not trust that Zoom's does not."""
+    zoom_stub.reply('GET', SCIM_USERS, json=listed({'id': 'x', 'userName': 'other@example.com'}))
+    assert scim_lookup(make_client(), EMAIL).status == 'absent'
+
+
+@pytest.mark.parametrize('trap_status', plausible('scim_pending_status'))  # 400 reported, 404 plausible (§4.4)
+@pytest.mark.parametrize('email,switches,status,why', [
+    ('pending.invited@example.com', {}, 'pending', ''),
+    ('expired.invite@example.com', {}, 'stuck_invitation', 'REST code 1120'),
+    ('deleted.invite@example.com', {}, 'stuck_invitation', 'invitation was deleted'),  # REST 404 code 1001
+    ('deleted.invite@example.com', {'unknown_email_lookup_code': 1010}, 'stuck_invitation', 'REST code 1010'),
 ])
-def test_lookup_trap_becomes_state(rest_answer, status):
-    client = FakeClient().script('GET', '/scim2/Users', TRAP).script('GET', '/v2/users/%s' % EMAIL, rest_answer)
-    found = scim_lookup(client, EMAIL)
+def test_lookup_trap_becomes_state(zoomsim, sim_client, trap_status, email, switches, status, why):
+    load_world(zoomsim, scim_pending_status=trap_status, **switches)
+    start = zoomsim.mark()
+    found = scim_lookup(sim_client, email)
     assert found.status == status
-    assert 'not exist or not belong' in found.detail
+    assert 'not exist or not belong' in found.detail and why in found.detail
     assert found.rest is not None
-    assert client.writes() == []
+    assert calls(zoomsim, start) == [('GET', SCIM_USERS), ('GET', '/v2/users/' + email)]
+    assert zoomsim.writes_since(start) == []
 
 
-def test_lookup_trap_but_rest_has_real_user():
-    client = FakeClient().script('GET', '/scim2/Users', TRAP)
-    client.script('GET', '/v2/users/%s' % EMAIL, rest_user(EMAIL, 'active'))
-    client.script('GET', '/scim2/Users/u-1', resource())
-    found = scim_lookup(client, EMAIL)
+def test_lookup_trap_but_rest_has_real_user(make_client, zoom_stub):
+    """SCIM and REST disagreeing (the invitee accepts between the two reads) is a race the simulator's world never has."""
+    zoom_stub.reply('GET', SCIM_USERS, status=400, json={'status': 400, 'detail': TRAP.message})
+    zoom_stub.reply('GET', '/v2/users/%s' % EMAIL, json={'id': 'u-1', 'email': EMAIL, 'type': 1, 'status': 'active'})
+    zoom_stub.reply('GET', SCIM_USERS + '/u-1', json=resource())
+    found = scim_lookup(make_client(), EMAIL)
     assert found.status == 'active' and found.resource['id'] == 'u-1'
 
 
-def test_lookup_other_errors_raise():
-    client = FakeClient().script('GET', '/scim2/Users', ZoomAPIError(400, None, 'Account has not enabled Single Sign-On.'))
+def test_lookup_other_errors_raise(zoomsim, sim_client):
+    load_world(zoomsim, account={'sso_enabled': False})
     with pytest.raises(ZoomAPIError, match='Single Sign-On'):
-        scim_lookup(client, EMAIL)
+        scim_lookup(sim_client, EMAIL)
 
 
 def test_scim_lookup_object():
@@ -131,7 +175,7 @@ def test_scim_view():
     res = resource()
     res[ENTERPRISE_URN]['manager'] = {'value': 'boss@example.com', 'displayName': 'Boss'}
     assert scim_view(res)['manager'] == 'boss@example.com'
-    assert scim_view(resource(), rest_user(job_title='From REST'))['job_title'] == 'From REST'
+    assert scim_view(resource(), {'job_title': 'From REST'})['job_title'] == 'From REST'
     assert scim_view(None) == {}
 
 
@@ -189,56 +233,77 @@ def test_patch_active_payload_capital_o():
 
 # ------------------------------------------------------------------------------------------------ writes
 
-def test_create_scim_user_reads_back():
-    client = FakeClient().script('POST', '/scim2/Users', {'id': 'u-1'}).script('GET', '/scim2/Users/u-1', resource())
-    outcome = create_scim_user(client, EMAIL, {'first_name': 'Jane'})
+def test_create_scim_user_reads_back(zoomsim, sim_client):
+    start = zoomsim.mark()
+    outcome = create_scim_user(sim_client, EMAIL, {'first_name': 'Jane'})
     assert outcome.state.status == 'active' and outcome.created and not outcome.confirmed_after_uncertain
+    assert outcome.state.resource['name']['givenName'] == 'Jane'
+    assert calls(zoomsim, start) == [('POST', SCIM_USERS), ('GET', '%s/%s' % (SCIM_USERS, outcome.state.id))]
 
 
-def test_create_scim_user_uncertain():
-    client = FakeClient().script('POST', '/scim2/Users', ZoomUncertainWriteError('lost', method='POST', path='/scim2/Users'))
-    client.script('GET', '/scim2/Users', listed({'id': 'u-1', 'userName': EMAIL}))
-    client.script('GET', '/scim2/Users/u-1', resource())
-    outcome = create_scim_user(client, EMAIL, {})
+def test_create_scim_user_lost_answer_is_confirmed_not_resent(zoomsim, sim_client):
+    zoomsim.set_faults({'script': [LOST_CREATE]})
+    start = zoomsim.mark()
+    outcome = create_scim_user(sim_client, EMAIL, {})
     assert outcome.state.exists and outcome.confirmed_after_uncertain and outcome.sends == 1
-    # not there after the lost answer: sent again, bounded
-    client = FakeClient().script('POST', '/scim2/Users', ZoomUncertainWriteError('lost', method='POST', path='/scim2/Users'))
-    client.script('GET', '/scim2/Users', listed())
+    assert calls(zoomsim, start).count(('POST', SCIM_USERS)) == 1
+
+
+def test_create_scim_user_never_landing_is_sent_again_bounded(zoomsim, sim_client):
+    zoomsim.set_faults({'script': [dict(DROPPED_CREATE, times=None)]})
+    start = zoomsim.mark()
     with pytest.raises(ZoomCreateError, match='nothing was created') as info:
-        create_scim_user(client, EMAIL, {})
-    assert client.methods().count(('POST', '/scim2/Users')) == 3 and info.value.created is False
-    client = FakeClient().script('POST', '/scim2/Users', ZoomUncertainWriteError('lost', method='POST', path='/scim2/Users'),
-                                 {'id': 'u-1'})
-    client.script('GET', '/scim2/Users', listed())
-    client.script('GET', '/scim2/Users/u-1', resource())
-    outcome = create_scim_user(client, EMAIL, {})
+        create_scim_user(sim_client, EMAIL, {})
+    assert calls(zoomsim, start).count(('POST', SCIM_USERS)) == 3 and info.value.created is False
+    assert scim_lookup(sim_client, EMAIL).status == 'absent'
+
+
+def test_create_scim_user_not_landed_once_is_sent_again(zoomsim, sim_client):
+    zoomsim.set_faults({'script': [DROPPED_CREATE]})
+    outcome = create_scim_user(sim_client, EMAIL, {})
     assert outcome.created and outcome.sends == 2 and outcome.confirmed_after_uncertain
+    assert outcome.state.status == 'active'
 
 
-def test_create_scim_user_refused_says_nothing_was_created():
-    client = FakeClient().script('POST', '/scim2/Users', ZoomAPIError(400, None, 'The email "jane@example.com" is already in use.'))
-    client.script('GET', '/scim2/Users', listed())  # not a user of this account: held elsewhere
+@pytest.mark.parametrize('email', [
+    'someone@partner.example',  # held by another company's Zoom account: SCIM's filter answers an empty list
+    'expired.invite@example.com',  # held by a dead invitation (scim_create_on_stuck_email: conflict, §4.4)
+])
+def test_create_scim_user_refused_says_nothing_was_created(zoomsim, sim_client, email):
+    start = zoomsim.mark()
     with pytest.raises(ZoomCreateError, match='nothing was created.*another Zoom account') as info:
-        create_scim_user(client, EMAIL, {})
-    assert info.value.created is False and info.value.path == '/scim2/Users'
+        create_scim_user(sim_client, email, {})
+    assert info.value.created is False and info.value.path == SCIM_USERS
+    assert [entry['status'] for entry in zoomsim.writes_since(start)] == [400]
 
 
-def test_set_active_and_delete():
-    client = FakeClient().script('PATCH', '/scim2/Users/u-1', resource(active=False))
-    set_active(client, 'u-1', False)
-    assert client.calls[0][3]['Operations'][0]['value'] == {'active': False}
-    client = FakeClient().script('DELETE', '/scim2/Users/u-1', None)
-    assert delete_scim_user(client, 'u-1', EMAIL) == 'removed'
-    client = FakeClient().script('DELETE', '/scim2/Users/u-1', ZoomAPIError(404, None, 'User does not exist.'))
-    client.script('GET', '/scim2/Users', listed())
-    assert delete_scim_user(client, 'u-1', EMAIL) == 'already_gone'
-    client = FakeClient().script('DELETE', '/scim2/Users/u-1', ZoomAPIError(404, None, 'User does not exist.'))
-    client.script('GET', '/scim2/Users', listed({'id': 'u-1', 'userName': EMAIL})).script('GET', '/scim2/Users/u-1', resource())
-    with pytest.raises(ZoomAPIError):
-        delete_scim_user(client, 'u-1', EMAIL)  # 404 but the user is still there: not "gone"
-    client = FakeClient().script('DELETE', '/scim2/Users/u-1', ZoomAPIError(400, None, 'Cannot delete Admin user.'))
-    with pytest.raises(ZoomAPIError):
-        delete_scim_user(client, 'u-1', EMAIL)
+def test_set_active(sim_client):
+    user_id = scim_lookup(sim_client, 'bob@example.com').id
+    set_active(sim_client, user_id, False)  # the simulator refuses a body without Zoom's "Operations" (§4.6)
+    assert scim_lookup(sim_client, 'bob@example.com').status == 'inactive'
+    set_active(sim_client, user_id, True)
+    assert scim_lookup(sim_client, 'bob@example.com').status == 'active'
+
+
+def test_delete_scim_user(sim_client):
+    user_id = scim_lookup(sim_client, 'bob@example.com').id
+    assert delete_scim_user(sim_client, user_id, 'bob@example.com') == 'removed'
+    # the answer to that DELETE lost, sent again: 404, and the lookup confirms the user is gone
+    assert delete_scim_user(sim_client, user_id, 'bob@example.com') == 'already_gone'
+
+
+def test_delete_scim_user_404_but_user_still_there_raises(zoomsim, sim_client):
+    start = zoomsim.mark()
+    with pytest.raises(ZoomAPIError) as info:
+        delete_scim_user(sim_client, 'stale-id', 'alice@example.com')  # 404 but the user is still there: not "gone"
+    assert info.value.status == 404 and scim_lookup(sim_client, 'alice@example.com').status == 'active'
+    assert [entry['method'] for entry in zoomsim.writes_since(start)] == ['DELETE']
+
+
+def test_delete_scim_user_admin_refused(sim_client):
+    user_id = scim_lookup(sim_client, 'admin@example.com').id
+    with pytest.raises(ZoomAPIError, match='Cannot delete Admin user'):
+        delete_scim_user(sim_client, user_id, 'admin@example.com')
 
 
 # ------------------------------------------------------------------------------------------------ phone attributes
@@ -260,16 +325,16 @@ def test_phone_problems(desired, words):
     assert problems[0].split('=')[0].split(' ')[0].split(':')[0] in desired
 
 
-def test_phone_problems_accepts():
+def test_phone_problems_accepts(zoomsim, sim_client):
     assert phone_problems({'extension_number': '0', 'phone_numbers': ['+14155550100'], 'calling_plans': ['US/CA Unlimited'],
                            'site': 'Main'}) == []
-    assert phone_inventory_problems(FakeClient(), {'extension_number': '0'}) == []  # nothing to read
+    start = zoomsim.mark()
+    assert phone_inventory_problems(sim_client, {'extension_number': '0'}) == []
+    assert calls(zoomsim, start) == []  # nothing to read
 
 
-def test_phone_inventory_problems_read_only_what_is_needed():
-    client = FakeClient()
-    client.script('GET', '/v2/phone/calling_plans', {'calling_plans': [{'type': 200, 'name': 'US/CA Unlimited', 'available': 0}]})
-    client.script('GET', '/v2/phone/sites', {'sites': [{'id': 's1', 'name': 'Main'}], 'next_page_token': ''})
-    problems = phone_inventory_problems(client, {'calling_plans': ['us/ca unlimited'], 'site': 'Mars'})
-    assert len(problems) == 2 and 'no free seat' in problems[0] and "'Mars'" in problems[1] and 'Main' in problems[1]
-    assert client.writes() == [] and ('GET', '/v2/phone/numbers') not in client.methods()
+def test_phone_inventory_problems_read_only_what_is_needed(zoomsim, sim_client):
+    start = zoomsim.mark()  # cases: AU/NZ Metered (101) has one seat, held by plan.full@example.com
+    problems = phone_inventory_problems(sim_client, {'calling_plans': ['au/nz metered calling plan'], 'site': 'Mars'})
+    assert len(problems) == 2 and 'no free seat' in problems[0] and "'Mars'" in problems[1] and 'Main Site' in problems[1]
+    assert zoomsim.writes_since(start) == [] and ('GET', '/v2/phone/numbers') not in calls(zoomsim, start)

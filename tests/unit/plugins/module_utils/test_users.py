@@ -3,9 +3,10 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Unit tests of module_utils/_users.py (pure planners and the REST readers/appliers against a fake client).
+"""Unit tests of module_utils/_users.py: pure planners, and the REST readers/appliers against the simulator.
 
-``FakeClient`` is also used by test_scim.py.
+Zoom behaviour comes from the simulator (``sim_client``, tests/unit/conftest.py); ``zoom_stub`` only answers what no
+simulator case produces (a 404 without code, an empty body, a lookup lagging behind a create, code 2038).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -23,7 +24,6 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._errors impor
     ZoomConfigError,
     ZoomError,
     ZoomPlanError,
-    ZoomUncertainWriteError,
 )
 from ansible_collections.zoomops.provisioning.plugins.module_utils import _users as users
 from ansible_collections.zoomops.provisioning.plugins.module_utils import _users_input as users_input
@@ -54,21 +54,27 @@ DROPPED_CREATE = {'match': {'method': 'POST', 'path': USERS_PATH}, 'fault': 'dro
 
 
 @pytest.fixture(name='zoomsim')
-def reused_zoomsim(request, zoomsim_module):
-    """conftest's ``sim_client`` runs on ``zoomsim``: one simulator per file, given this test's world afresh
-    (``@pytest.mark.zoomsim_world``, default cases), is as clean as a new one per test and much faster."""
-    marker = request.node.get_closest_marker('zoomsim_world')
-    zoomsim_module.load(marker.args[0] if marker else 'cases')
-    return zoomsim_module
+def reused_zoomsim(request):
+    """conftest's ``sim_client`` runs on ``zoomsim``: one simulator per file with the cases world loaded afresh for
+    each test is as clean as a new simulator per test, and faster."""
+    pytest.importorskip('zoomsim.testing')
+    sim = request.getfixturevalue('zoomsim_module')
+    sim.load('cases')
+    return sim
+
+
+def load_world(sim, users=(), account=None, **switches):
+    """Serve the cases world with ``account`` fields and behaviour ``switches`` changed and ``users`` added."""
+    from zoomsim.testing import world_with  # pylint: disable=import-outside-toplevel
+
+    world = world_with('cases', account=account, **switches)
+    world['users'] = list(world.get('users') or []) + list(users)
+    sim.load(world)
 
 
 def calls(sim, since):
-    """``(method, path)`` of the API requests the simulator logged after ``since``."""
-    return [(entry['method'], entry['path']) for entry in sim.log(since=since)]
-
-
-def api_error(status, code, message='boom'):
-    return ZoomAPIError(status, code, message, method='GET', path='/x')
+    """``(method, path)`` of the API requests (token requests left out) the simulator logged after ``since``."""
+    return [(entry['method'], entry['path']) for entry in sim.log(since=since) if entry['path'] != '/oauth/token']
 
 
 def rest_user(email='jane@example.com', status='active', **extra):
@@ -221,17 +227,19 @@ def test_lookup_user_404_without_code_is_absent(make_client, zoom_stub):
     assert state.status == 'absent' and state.detail
 
 
-@pytest.mark.parametrize('switch,fault', [
-    ({'app_scopes': []}, None),  # 4711
-    ({}, 'revoke_tokens'),  # 401 code 124 even after a new token
-    ({}, 'http_500'),
-])
-def test_lookup_user_raises_other_errors(zoomsim, sim_client, switch, fault):
-    zoomsim.set_behaviour(**switch)
-    if fault:
-        zoomsim.set_faults({'script': [{'match': {'method': 'GET', 'path': USERS_PATH + '/*'}, 'times': None, 'fault': fault}]})
-    with pytest.raises(ZoomAPIError):
+def test_lookup_user_raises_missing_scope(zoomsim, sim_client):
+    zoomsim.set_behaviour(app_scopes=[])
+    with pytest.raises(ZoomAPIError) as info:
         lookup_user(sim_client, 'alice@example.com')
+    assert info.value.code == 4711
+
+
+@pytest.mark.parametrize('fault,status', [('revoke_tokens', 401), ('http_500', 500)])  # 401: code 124 after a new token too
+def test_lookup_user_raises_failed_reads(zoomsim, sim_client, fault, status):
+    zoomsim.set_faults({'script': [{'match': {'method': 'GET', 'path': USERS_PATH + '/*'}, 'times': None, 'fault': fault}]})
+    with pytest.raises(ZoomAPIError) as info:
+        lookup_user(sim_client, 'alice@example.com')
+    assert info.value.status == status
 
 
 def test_lookup_user_unknown_endpoint_is_not_absent(make_client, zoom_stub):
@@ -241,41 +249,45 @@ def test_lookup_user_unknown_endpoint_is_not_absent(make_client, zoom_stub):
         lookup_user(make_client(), 'a@example.com')
 
 
-@pytest.mark.zoomsim_world(world_with(account={'associated_domains': ['other.example']},
-                                      users=None) if False else None)
 def test_lookup_user_found_and_quoted(zoomsim, sim_client):
-    zoomsim.load(world_adding(users=[{'email': 'a/b@contractor.example', 'first_name': 'A', 'last_name': 'B', 'type': 1,
-                                      'status': 'pending', 'pending_reason': 'domain_not_associated'}]))
+    email = "o'neil@contractor.example"
+    load_world(zoomsim, users=[{'email': email, 'first_name': 'O', 'last_name': 'Neil', 'type': 1, 'status': 'pending',
+                                'pending_reason': 'domain_not_associated'}])
     start = zoomsim.mark()
-    state = lookup_user(sim_client, 'a/b@contractor.example')
+    state = lookup_user(sim_client, email)
     assert state.status == 'pending' and state.id
-    assert calls(zoomsim, start) == [('GET', '/v2/users/a/b@contractor.example')]
+    assert calls(zoomsim, start) == [('GET', '/v2/users/' + email)]
 
 
-def test_lookup_user_empty_body_is_an_error(make_client, zoom_stub):
+def test_lookup_user_raw_path_and_empty_body(make_client, zoom_stub):
+    """The exact bytes on the wire (the simulator decodes them) and an empty 200 body (the simulator never sends one)."""
+    zoom_stub.reply('GET', "/v2/users/o'neil@example.com", json=rest_user("o'neil@example.com", 'pending'))
     zoom_stub.reply('GET', '/v2/users/a@example.com', status=200, body=b'')
+    client = make_client()
+    assert lookup_user(client, "o'neil@example.com").status == 'pending'
+    assert zoom_stub.api_requests[0].raw_path_only == '/v2/users/o%27neil@example.com'
     with pytest.raises(ZoomError, match='empty body'):
-        lookup_user(make_client(), 'a@example.com')
+        lookup_user(client, 'a@example.com')
 
 
-DOMAINS_WORLD = world_with(account={'associated_domains': ['Example.com'], 'managed_domains': ['managed.example']})
+DOMAINS = {'associated_domains': ['Example.com'], 'managed_domains': ['managed.example']}
 
 
-@pytest.mark.zoomsim_world(DOMAINS_WORLD)
 def test_account_domains_verified_only_and_cached(zoomsim, sim_client):
+    load_world(zoomsim, account=DOMAINS)
     start = zoomsim.mark()
     assert account_domains(sim_client) == {'example.com'}
     assert account_domains(sim_client) == {'example.com'}
     assert calls(zoomsim, start) == [('GET', DOMAINS_PATH)]
 
 
-@pytest.mark.parametrize('world', [
-    world_with(account={'plan': 'free'}),  # 400 code 200: only available for paid accounts
-    world_with(app_scopes=['user:read:admin', 'user:write:admin']),  # 400 code 4711: no account:read:admin
-    world_with(rest_api_disabled=True),  # 403
+@pytest.mark.parametrize('change', [
+    {'account': {'plan': 'free'}},  # 400 code 200: only available for paid accounts
+    {'app_scopes': ['user:read:admin', 'user:write:admin']},  # 400 code 4711: no account:read:admin
+    {'rest_api_disabled': True},  # 403
 ], ids=['free-plan', 'no-scope', 'api-disabled'])
-def test_account_domains_unknown(zoomsim, sim_client, world):
-    zoomsim.load(world)
+def test_account_domains_unknown(zoomsim, sim_client, change):
+    load_world(zoomsim, **change)
     start = zoomsim.mark()
     assert account_domains(sim_client) is None
     assert account_domains(sim_client) is None
@@ -298,8 +310,9 @@ def test_account_domains_raises_server_errors(zoomsim, sim_client):
 
 # ---------------------------------------------------------------------------------------------- diagnosis
 
-def test_diagnose_pending_order():
-    client = FakeClient()
+def test_diagnose_pending_order(zoomsim, sim_client):
+    client = sim_client
+    start = zoomsim.mark()
     reason, remedy = diagnose_pending(client, 'a@example.com', create_action='create', domains={'other.com'})
     assert reason == 'awaiting_confirmation' and 'confirmation link' in remedy
     reason, remedy = diagnose_pending(client, 'a@example.com', create_action='ssoCreate', domains={'other.com'})
@@ -308,7 +321,7 @@ def test_diagnose_pending_order():
     reason, remedy = diagnose_pending(client, 'a@example.com', create_action='autoCreate', domains={'example.com'})
     assert reason == 'unknown' and remedy
     assert diagnose_pending(client, 'a@example.com', create_action='ssoCreate', domains=None)[0] == 'unknown'
-    assert client.calls == []
+    assert calls(zoomsim, start) == []  # the domains given are used, not read again
 
 
 @pytest.mark.parametrize('pre_state', [None, 'external', 'absent'])
@@ -331,11 +344,10 @@ def test_remedies_fit_every_caller():
     assert 'on_stuck' not in users.stuck_remedy('a@example.com')
 
 
-def test_diagnose_pending_reads_domains_only():
-    client = FakeClient()
-    client.script('GET', '/v2/accounts/me/managed_domains', {'domains': [{'domain': 'example.com', 'status': 'verified'}]})
-    assert diagnose_pending(client, 'a@example.com', create_action='ssoCreate')[0] == 'existing_zoom_account'
-    assert client.methods() == [('GET', '/v2/accounts/me/managed_domains')]
+def test_diagnose_pending_reads_domains_only(zoomsim, sim_client):
+    start = zoomsim.mark()  # cases: example.com is an associated (verified) domain
+    assert diagnose_pending(sim_client, 'a@example.com', create_action='ssoCreate')[0] == 'existing_zoom_account'
+    assert calls(zoomsim, start) == [('GET', DOMAINS_PATH)]
 
 
 @pytest.mark.parametrize('action,state,domains,expected', [
@@ -462,82 +474,93 @@ def test_removal_problems_predict_1107_and_check_transfer_target():
     assert 'already deactivated' in text and 'removal_action=delete' in text
 
 
-def test_managed_and_associated_domains():
-    client = FakeClient()
-    client.script('GET', '/v2/accounts/me/managed_domains', {'domains': [
-        {'domain': 'Example.com', 'status': 'verified'}, {'domain': 'managed.example', 'status': 'pending'}]})
-    assert users.managed_domains(client) == {'example.com', 'managed.example'}
-    assert account_domains(client) == {'example.com'}
-    assert client.methods() == [('GET', '/v2/accounts/me/managed_domains')]  # read once
+def test_managed_and_associated_domains(zoomsim, sim_client):
+    load_world(zoomsim, account=DOMAINS)  # Zoom lists managed.example as pending: managed, not associated
+    start = zoomsim.mark()
+    assert users.managed_domains(sim_client) == {'example.com', 'managed.example'}
+    assert account_domains(sim_client) == {'example.com'}
+    assert calls(zoomsim, start) == [('GET', DOMAINS_PATH)]  # read once
 
 
 # ---------------------------------------------------------------------------------------------- appliers
 
-def test_create_user_reads_status_back():
-    client = FakeClient()
-    client.script('POST', '/v2/users', {'id': 'u-1', 'email': 'a@example.com'})
-    client.script('GET', '/v2/users/a@example.com', rest_user('a@example.com', 'pending'))
-    outcome = create_user(client, 'a@example.com', {'first_name': 'A', 'type': 'licensed', 'active': False}, 'ssoCreate')
+def test_create_user_reads_status_back(zoomsim, sim_client):
+    email = 'a@contractor.example'  # ssoCreate on a domain the account has not associated: Zoom leaves it pending
+    start = zoomsim.mark()
+    outcome = create_user(sim_client, email, {'first_name': 'A', 'type': 'licensed', 'active': False}, 'ssoCreate')
     assert outcome.state.status == 'pending' and outcome.created and not outcome.confirmed_after_uncertain
-    body = client.calls[0][3]
-    assert body == {'action': 'ssoCreate', 'user_info': {'email': 'a@example.com', 'type': 2, 'first_name': 'A'}}
+    assert calls(zoomsim, start) == [('POST', USERS_PATH), ('GET', USERS_PATH + '/' + email)]
+    assert (outcome.state.user['type'], outcome.state.user['first_name']) == (2, 'A')
+    body = users.create_body(email, {'first_name': 'A', 'type': 'licensed', 'active': False}, 'ssoCreate')
+    assert body == {'action': 'ssoCreate', 'user_info': {'email': email, 'type': 2, 'first_name': 'A'}}
 
 
-def test_create_user_uncertain_confirms_without_resending():
-    client = FakeClient()
-    client.script('POST', '/v2/users', ZoomUncertainWriteError('lost', method='POST', path='/v2/users'))
-    client.script('GET', '/v2/users/a@example.com', rest_user('a@example.com'))
-    outcome = create_user(client, 'a@example.com', {}, 'ssoCreate')
+def test_create_user_uncertain_confirms_without_resending(zoomsim, sim_client):
+    zoomsim.set_faults({'script': [LOST_CREATE]})
+    start = zoomsim.mark()
+    outcome = create_user(sim_client, 'a@example.com', {}, 'ssoCreate')
     assert outcome.state.status == 'active' and outcome.confirmed_after_uncertain and outcome.created
-    assert client.methods().count(('POST', '/v2/users')) == 1
+    assert calls(zoomsim, start).count(('POST', USERS_PATH)) == 1
 
 
-def test_create_user_uncertain_not_landed_is_sent_again():
-    client = FakeClient()
-    client.script('POST', '/v2/users', ZoomUncertainWriteError('lost', method='POST', path='/v2/users'), {'id': 'u-1'})
-    client.script('GET', '/v2/users/a@example.com', api_error(404, 1001), rest_user('a@example.com'))
-    outcome = create_user(client, 'a@example.com', {}, 'ssoCreate')
+def test_create_user_uncertain_not_landed_is_sent_again(zoomsim, sim_client):
+    zoomsim.set_faults({'script': [DROPPED_CREATE]})
+    outcome = create_user(sim_client, 'a@example.com', {}, 'ssoCreate')
     assert outcome.created and outcome.sends == 2 and outcome.state.status == 'active'
 
 
-def test_create_user_resend_answered_409_means_the_first_landed():
-    client = FakeClient()
-    client.script('POST', '/v2/users', ZoomUncertainWriteError('lost', method='POST', path='/v2/users'),
-                  ZoomAPIError(409, 1005, 'User already in the account: a@example.com'))
-    client.script('GET', '/v2/users/a@example.com', api_error(404, 1001), rest_user('a@example.com'))
-    outcome = create_user(client, 'a@example.com', {}, 'ssoCreate')
+def test_create_user_resend_answered_409_means_the_first_landed(make_client, zoom_stub):
+    """The lost create landed although the lookup right after did not show it yet (the simulator's reads never lag)."""
+    zoom_stub.reply('POST', USERS_PATH, drop=True)
+    zoom_stub.reply('GET', USERS_PATH + '/a@example.com', status=404, json={'code': 1001, 'message': 'User does not exist.'})
+    zoom_stub.reply('POST', USERS_PATH, status=409, json={'code': 1005, 'message': 'User already in the account: a@example.com'})
+    zoom_stub.reply('GET', USERS_PATH + '/a@example.com', json=rest_user('a@example.com'))
+    outcome = create_user(make_client(), 'a@example.com', {}, 'ssoCreate')
     assert outcome.created and outcome.confirmed_after_uncertain and not outcome.already_existed
 
 
-def test_create_user_never_landing_fails_saying_nothing_was_created():
-    client = FakeClient()
-    client.script('POST', '/v2/users', ZoomUncertainWriteError('lost', method='POST', path='/v2/users'))
-    client.script('GET', '/v2/users/a@example.com', api_error(404, 1001))
+def test_create_user_never_landing_fails_saying_nothing_was_created(zoomsim, sim_client):
+    zoomsim.set_faults({'script': [dict(DROPPED_CREATE, times=None)]})
+    start = zoomsim.mark()
     with pytest.raises(users.ZoomCreateError, match='nothing was created') as info:
-        create_user(client, 'a@example.com', {}, 'ssoCreate', max_sends=2)
+        create_user(sim_client, 'a@example.com', {}, 'ssoCreate', max_sends=2)
     assert info.value.created is False and info.value.to_dict()['created'] is False
-    assert client.methods().count(('POST', '/v2/users')) == 2
+    assert calls(zoomsim, start).count(('POST', USERS_PATH)) == 2
 
 
-def test_create_user_conflict_and_holds_account():
-    client = FakeClient()
-    client.script('POST', '/v2/users', ZoomAPIError(409, 1005, 'User already in the account: a@example.com'))
-    client.script('GET', '/v2/users/a@example.com', rest_user('a@example.com'))
-    outcome = create_user(client, 'a@example.com', {}, 'ssoCreate')
+def test_create_user_conflict_and_holds_account(zoomsim, sim_client):
+    start = zoomsim.mark()
+    outcome = create_user(sim_client, 'alice@example.com', {}, 'ssoCreate')
     assert outcome.state.status == 'active' and outcome.already_existed and not outcome.created
-    client = FakeClient().script('POST', '/v2/users', ZoomAPIError(400, 1009, 'The user a@example.com already holds an active account.'))
+    assert zoomsim.writes_since(start)[0]['status'] == 409
+    # an email held by another company's Zoom account
     with pytest.raises(users.ZoomCreateError, match='nothing was created.*own Zoom account') as info:
-        create_user(client, 'a@example.com', {}, 'autoCreate')
+        create_user(sim_client, 'someone@partner.example', {}, 'ssoCreate')
     assert info.value.code == 1009 and not info.value.created
 
 
-@pytest.mark.parametrize('code', [2033, 2034, 2038, 3412])
-def test_create_user_without_a_free_licence(code):
-    client = FakeClient().script('POST', '/v2/users', ZoomAPIError(400, code, 'no seats'))
+@pytest.mark.parametrize('user_type,seats,style,code', [
+    ('licensed', 'paid_seats', 'specific', 2034),
+    ('licensed', 'paid_seats', '3412', 3412),
+    ('basic', 'basic_seats', 'specific', 2033),
+    ('basic', 'basic_seats', '3412', 3412),
+])
+def test_create_user_without_a_free_licence(zoomsim, sim_client, user_type, seats, style, code):
+    load_world(zoomsim, account={seats: 0}, seat_limit_error=style)
     with pytest.raises(users.ZoomCreateError) as info:
-        create_user(client, 'a@example.com', {'type': 'licensed'}, 'ssoCreate')
-    assert 'as a licensed user' in info.value.msg and 'nothing was created' in info.value.msg
+        create_user(sim_client, 'a@example.com', {'type': user_type}, 'ssoCreate')
+    assert 'as a %s user' % user_type in info.value.msg and 'nothing was created' in info.value.msg
     assert info.value.code == code and info.value.created is False
+    assert lookup_user(sim_client, 'a@example.com').status == 'absent'
+
+
+def test_create_user_over_the_zoom_one_limit(make_client, zoom_stub):
+    """2038 (Zoom One seats used up): the simulator has no Zoom One plans."""
+    zoom_stub.reply('POST', USERS_PATH, status=400, json={'code': 2038, 'message': 'no seats'})
+    with pytest.raises(users.ZoomCreateError) as info:
+        create_user(make_client(), 'a@example.com', {'type': 'licensed'}, 'ssoCreate')
+    assert 'as a licensed user' in info.value.msg and 'nothing was created' in info.value.msg
+    assert info.value.code == 2038 and info.value.created is False
 
 
 def test_after_create_waits_out_the_user_lock():
@@ -558,54 +581,69 @@ def test_after_create_waits_out_the_user_lock():
     assert sleeps == [1.0, 2.0]  # only the lock is waited out
 
 
-def test_apply_user_order():
-    client = FakeClient()
-    client.script('PUT', '/v2/users/u-1/status', None)
-    client.script('PATCH', '/v2/users/u-1', None)
-    state = UserState('a@example.com', 'inactive', id='u-1', user=rest_user(status='inactive'))
-    apply_user(client, state, plan_user({'active': True, 'first_name': 'B', 'type': 'licensed'}, state))
-    assert [(call[0], call[3]) for call in client.calls] == [
-        ('PUT', {'action': 'activate'}), ('PATCH', {'first_name': 'B', 'type': 2})]
-    client = FakeClient().script('PUT', '/v2/users/u-1/status', None).script('PATCH', '/v2/users/u-1', None)
-    state = UserState('a@example.com', 'active', id='u-1', user=rest_user())
-    apply_user(client, state, plan_user({'active': False, 'first_name': 'B'}, state))
-    assert [call[0] for call in client.calls] == ['PATCH', 'PUT']
+def writes(sim, since):
+    return [(entry['method'], entry['path'], entry['query']) for entry in sim.writes_since(since)]
 
 
-def test_remove_user_paths():
-    client = FakeClient().script('DELETE', '/v2/users/a+b@example.com', None)
-    pending = UserState('a+b@example.com', 'pending', id='p-1', user=rest_user(status='pending'))
-    assert remove_user(client, pending, plan_removal(pending)) == 'removed'
-    assert client.calls == [('DELETE', '/v2/users/a+b@example.com', None, None)]
+def test_apply_user_order(zoomsim, sim_client):
+    state = lookup_user(sim_client, 'ivan.inactive@example.com')
+    path = '%s/%s' % (USERS_PATH, state.id)
+    start = zoomsim.mark()
+    apply_user(sim_client, state, plan_user({'active': True, 'first_name': 'B', 'type': 'licensed'}, state))
+    assert [write[:2] for write in writes(zoomsim, start)] == [('PUT', path + '/status'), ('PATCH', path)]
+    after = lookup_user(sim_client, 'ivan.inactive@example.com')
+    assert (after.status, after.user['first_name'], after.user['type']) == ('active', 'B', 2)
+    state = lookup_user(sim_client, 'alice@example.com')
+    path = '%s/%s' % (USERS_PATH, state.id)
+    start = zoomsim.mark()
+    apply_user(sim_client, state, plan_user({'active': False, 'first_name': 'B'}, state))
+    assert [write[:2] for write in writes(zoomsim, start)] == [('PATCH', path), ('PUT', path + '/status')]
+    assert lookup_user(sim_client, 'alice@example.com').status == 'inactive'
 
 
-def test_remove_user_404_counts_as_gone_only_when_a_lookup_confirms():
-    active = UserState('a@example.com', 'active', id='u-1', user=rest_user())
-    client = FakeClient().script('DELETE', '/v2/users/u-1', api_error(404, 1001))
-    client.script('GET', '/v2/users/a@example.com', api_error(404, 1001))
-    assert remove_user(client, active, plan_removal(active)) == 'already_gone'
-    assert client.calls[0][2] == {'action': 'disassociate'}
+def test_remove_user_paths(zoomsim, sim_client):
+    email = 'a+b@contractor.example'
+    load_world(zoomsim, users=[{'email': email, 'first_name': 'A', 'last_name': 'B', 'type': 1, 'status': 'pending',
+                                'pending_reason': 'domain_not_associated'}])
+    pending = lookup_user(sim_client, email)
+    start = zoomsim.mark()
+    assert remove_user(sim_client, pending, plan_removal(pending)) == 'removed'
+    assert writes(zoomsim, start) == [('DELETE', USERS_PATH + '/' + email, '')]  # by email, no action
+    assert lookup_user(sim_client, email).status == 'absent'
+
+
+def test_remove_user_404_counts_as_gone_only_when_a_lookup_confirms(zoomsim, sim_client):
+    # removed by someone else between the lookup and the DELETE (bob: not on a managed domain of this world)
+    load_world(zoomsim, account={'managed_domains': []})
+    active = lookup_user(sim_client, 'bob@example.com')
+    assert zoomsim.call('DELETE', '%s/%s' % (USERS_PATH, active.id), params={'action': 'delete'}).status_code == 204
+    start = zoomsim.mark()
+    assert remove_user(sim_client, active, plan_removal(active)) == 'already_gone'
+    assert writes(zoomsim, start) == [('DELETE', '%s/%s' % (USERS_PATH, active.id), 'action=disassociate')]
     # still there: the transfer target was the cause
-    client = FakeClient().script('DELETE', '/v2/users/u-1', api_error(404, 1001, 'User does not exist: b@example.com.'))
-    client.script('GET', '/v2/users/a@example.com', rest_user('a@example.com'))
-    client.script('GET', '/v2/users/b@example.com', api_error(404, 1001))
+    active = lookup_user(sim_client, 'alice@example.com')
     with pytest.raises(ZoomPlanError, match='transfer_to=b@example.com is not an active user') as info:
-        remove_user(client, active, plan_removal(active, 'delete', 'b@example.com'), 'b@example.com')
+        remove_user(sim_client, active, plan_removal(active, 'delete', 'b@example.com'), 'b@example.com')
     assert 'still there' in str(info.value)
-    # still there, no transfer target to blame: Zoom's own error
-    client = FakeClient().script('DELETE', '/v2/users/u-1', api_error(404, 1001))
-    client.script('GET', '/v2/users/a@example.com', rest_user('a@example.com'))
-    with pytest.raises(ZoomAPIError):
-        remove_user(client, active, plan_removal(active))
 
 
-def test_remove_user_1107_at_apply_time():
+def test_remove_user_404_for_a_user_still_there_is_zoom_s_error(make_client, zoom_stub):
+    """A 404 on the DELETE of a user a lookup still finds, no transfer target to blame (no simulator case answers so)."""
     active = UserState('a@example.com', 'active', id='u-1', user=rest_user())
-    client = FakeClient().script('DELETE', '/v2/users/u-1', ZoomAPIError(400, 1107, 'You can not disassociate a user with '
-                                                                         'managed domain.', method='DELETE'))
+    zoom_stub.reply('DELETE', USERS_PATH + '/u-1', status=404, json={'code': 1001, 'message': 'User does not exist.'})
+    zoom_stub.reply('GET', USERS_PATH + '/a@example.com', json=rest_user('a@example.com'))
+    with pytest.raises(ZoomAPIError):
+        remove_user(make_client(), active, plan_removal(active))
+
+
+def test_remove_user_1107_at_apply_time(zoomsim, sim_client):
+    active = lookup_user(sim_client, 'alice@example.com')  # cases: example.com is a managed domain
+    start = zoomsim.mark()
     with pytest.raises(ZoomPlanError, match='removal_action=delete') as info:
-        remove_user(client, active, plan_removal(active))
-    assert info.value.problems == [users.managed_domain_problem('a@example.com')]
+        remove_user(sim_client, active, plan_removal(active))
+    assert info.value.problems == [users.managed_domain_problem('alice@example.com')]
+    assert lookup_user(sim_client, 'alice@example.com').status == 'active'
+    assert [entry['status'] for entry in zoomsim.writes_since(start)] == [400]
 
 
 def test_change_equality_and_repr():

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""zoom_phone_user run in-process against the scripted Zoom stub (tests/unit/conftest.py)."""
+"""zoom_phone_user run in-process against the scripted Zoom stub, then against the simulator (tests/unit/conftest.py)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -231,29 +231,33 @@ def test_secret_never_in_output(zoom_stub, run):
 # The simulator's clock is frozen; the module's sleeps move it, so waits for Zoom cost no real time.
 # ---------------------------------------------------------------------------------------------------------------
 
-zoomsim_testing = pytest.importorskip('zoomsim.testing')
-
 NEW_PHONE = dict(email='nophone@example.com', site='Main Site', extension_number='1010',
                  calling_plans=['US/CA Unlimited Calling Plan'], phone_numbers=['+14155550120'])
 NEW_PHONE_AFTER = {'zoom_phone': True, 'site': 'Main Site', 'extension_number': 1010,
                    'calling_plans': ['US/CA Unlimited Calling Plan'], 'phone_numbers': ['+14155550120']}
 
 
-@pytest.fixture
-def sim(monkeypatch):
-    with zoomsim_testing.running_simulator('cases') as handle:
-        handle.freeze_clock()
-        monkeypatch.setattr(time, 'sleep', lambda seconds: handle.world.clock.advance(max(0.0, seconds)))
-        yield handle
+@pytest.fixture(name='zoomsim')
+def reused_zoomsim(request):
+    """conftest's ``run_sim`` runs on ``zoomsim``: one simulator per file with the cases world loaded afresh for
+    each test is as clean as a new simulator per test, and faster."""
+    pytest.importorskip('zoomsim.testing')
+    sim = request.getfixturevalue('zoomsim_module')
+    sim.load('cases')
+    return sim
 
 
 @pytest.fixture
-def run_sim(sim, run_module):
+def run_phone(run_sim, monkeypatch):
+    """``run_phone(check=False, **args)``: conftest's ``run_sim`` for zoom_phone_user with --diff. It also freezes the
+    simulator's clock and lets ``time.sleep`` move it, which conftest does not: the module waits for Zoom to create
+    phone users (seconds of real time per test otherwise)."""
+    sim = run_sim.sim
+    sim.freeze_clock()
+    monkeypatch.setattr(time, 'sleep', lambda seconds: sim.world.clock.advance(max(0.0, seconds)))
+
     def runner(check=False, **args):
-        args = dict(args)
-        args['_ansible_check_mode'] = check
-        args['_ansible_diff'] = True
-        return run_module(zoom_phone_user.main, args, env=sim.env())
+        return run_sim(zoom_phone_user.main, args, check=check, diff=True)
     return runner
 
 
@@ -289,55 +293,55 @@ FAULTS = ['http_429', 'http_500', 'http_502', 'http_503', 'drop', 'lost_response
 
 @pytest.mark.parametrize('method, path', FAULT_WRITES, ids=['feature', 'extension', 'plan', 'number'])
 @pytest.mark.parametrize('fault', FAULTS)
-def test_single_fault_on_a_write_converges_in_the_same_run(sim, run_sim, method, path, fault):
-    sim.set_faults({'script': [{'match': {'method': method, 'path': path}, 'after': 0, 'times': 1, 'fault': fault}]})
-    start = sim.mark()
-    result = run_sim(**NEW_PHONE)
+def test_single_fault_on_a_write_converges_in_the_same_run(zoomsim, run_phone, method, path, fault):
+    zoomsim.set_faults({'script': [{'match': {'method': method, 'path': path}, 'after': 0, 'times': 1, 'fault': fault}]})
+    start = zoomsim.mark()
+    result = run_phone(**NEW_PHONE)
     assert not result.get('failed'), result.get('msg')
     assert result['changed'] is True
     assert result['actions'] == ['phone:feature', 'phone:extension_number', 'phone:calling_plans', 'phone:phone_numbers']
     assert result['phone'] == NEW_PHONE_AFTER
-    converged_new_phone(sim)
-    landed = successful_writes(sim, start)
+    converged_new_phone(zoomsim)
+    landed = successful_writes(zoomsim, start)
     for post in ('/v2/phone/users/%s/calling_plans', '/v2/phone/users/%s/phone_numbers'):
         assert sum(1 for m, p in landed if m == 'POST' and p.endswith(post.split('%s')[1])) == 1, landed  # never twice
-    sim.set_faults({})
-    again = sim.mark()
-    rerun = run_sim(**NEW_PHONE)
+    zoomsim.set_faults({})
+    again = zoomsim.mark()
+    rerun = run_phone(**NEW_PHONE)
     assert rerun['changed'] is False and rerun['actions'] == []
-    assert sim.writes_since(again) == []
+    assert zoomsim.writes_since(again) == []
 
 
-def test_lost_answer_then_refused_resend_is_confirmed_not_failed(sim, run_sim):
+def test_lost_answer_then_refused_resend_is_confirmed_not_failed(zoomsim, run_phone):
     """A switch whose answer is lost is re-sent by the client and refused (the source plan is gone): a read decides."""
-    sim.set_faults({'script': [{'match': {'method': 'PUT', 'path': '/v2/phone/users/*/calling_plans'}, 'fault': 'lost_response'}]})
-    result = run_sim(email='phone.metered@example.com', calling_plans=['US/CA Unlimited Calling Plan'])
+    zoomsim.set_faults({'script': [{'match': {'method': 'PUT', 'path': '/v2/phone/users/*/calling_plans'}, 'fault': 'lost_response'}]})
+    result = run_phone(email='phone.metered@example.com', calling_plans=['US/CA Unlimited Calling Plan'])
     assert not result.get('failed'), result.get('msg')
     assert result['changed'] is True and result['actions'] == ['phone:calling_plans']
-    assert phone_state(sim, 'phone.metered@example.com')['calling_plans'] == [200]
+    assert phone_state(zoomsim, 'phone.metered@example.com')['calling_plans'] == [200]
 
 
-def test_write_that_keeps_failing_stops_with_what_was_done(sim, run_sim):
-    sim.set_faults({'script': [{'match': {'method': 'POST', 'path': '/v2/phone/users/*/phone_numbers'}, 'times': None,
-                                'fault': 'http_500'}]})
-    start = sim.mark()
-    result = run_sim(**NEW_PHONE)
+def test_write_that_keeps_failing_stops_with_what_was_done(zoomsim, run_phone):
+    zoomsim.set_faults({'script': [{'match': {'method': 'POST', 'path': '/v2/phone/users/*/phone_numbers'}, 'times': None,
+                                    'fault': 'http_500'}]})
+    start = zoomsim.mark()
+    result = run_phone(**NEW_PHONE)
     assert result['failed'] and result['failed_step'] == 'add_number'
     assert result['changed'] is True
     assert result['actions'] == ['phone:feature', 'phone:extension_number', 'phone:calling_plans']
     assert 'Already done' in result['msg']
-    posts = [p for m, p in [(e['method'], e['path']) for e in sim.writes_since(start)] if p.endswith('/phone_numbers')]
+    posts = [p for m, p in [(e['method'], e['path']) for e in zoomsim.writes_since(start)] if p.endswith('/phone_numbers')]
     assert len(posts) == _phone.WRITE_ATTEMPTS  # bounded
 
 
 # ---- check mode across tasks (README: zoom_user creates the user, zoom_phone_user gives it a phone) ---------------
 
 @pytest.mark.parametrize('lookup_code', [1001, 1010], ids=['unknown-1001', 'unknown-1010'])
-def test_check_mode_plans_a_user_a_previous_task_would_create(sim, run_sim, lookup_code):
-    sim.set_behaviour(unknown_email_lookup_code=lookup_code)  # Zoom may answer 1010 for any email outside the account
-    start = sim.mark()
-    result = run_sim(check=True, email='ann.new@example.com', site='London', extension_number='442010',
-                     calling_plans=['UK/Ireland Metered Calling Plan'], phone_numbers=['+442071838760'])
+def test_check_mode_plans_a_user_a_previous_task_would_create(zoomsim, run_phone, lookup_code):
+    zoomsim.set_behaviour(unknown_email_lookup_code=lookup_code)  # Zoom may answer 1010 for any email outside the account
+    start = zoomsim.mark()
+    result = run_phone(check=True, email='ann.new@example.com', site='London', extension_number='442010',
+                       calling_plans=['UK/Ireland Metered Calling Plan'], phone_numbers=['+442071838760'])
     assert not result.get('failed'), result.get('msg')
     assert result['changed'] is True and result['predicted_user'] is True and result['zoom_status'] == 'absent'
     assert result['actions'] == ['phone:feature', 'phone:site', 'phone:extension_number', 'phone:calling_plans',
@@ -345,31 +349,31 @@ def test_check_mode_plans_a_user_a_previous_task_would_create(sim, run_sim, look
     assert result['diff']['before']['zoom_phone'] is False
     assert result['diff']['after'] == {'zoom_phone': True, 'site': 'London', 'extension_number': 442010,
                                        'calling_plans': ['UK/Ireland Metered Calling Plan'], 'phone_numbers': ['+442071838760']}
-    assert sim.writes_since(start) == []
+    assert zoomsim.writes_since(start) == []
 
 
-def test_check_mode_for_a_new_user_still_finds_every_conflict(sim, run_sim):
-    start = sim.mark()
-    result = run_sim(check=True, email='ann.new@example.com', extension_number='1099', calling_plans=['AU/NZ Metered Calling Plan'],
-                     phone_numbers=['+14155550109'])
+def test_check_mode_for_a_new_user_still_finds_every_conflict(zoomsim, run_phone):
+    start = zoomsim.mark()
+    result = run_phone(check=True, email='ann.new@example.com', extension_number='1099', calling_plans=['AU/NZ Metered Calling Plan'],
+                       phone_numbers=['+14155550109'])
     assert result['failed']
     assert sorted(p['field'] for p in result['problems']) == ['calling_plans', 'extension_number', 'phone_numbers']
     assert 'taken.ext@example.com' in result['msg'] and 'no free seat' in result['msg']
-    assert sim.writes_since(start) == []
+    assert zoomsim.writes_since(start) == []
 
 
 @pytest.mark.parametrize('lookup_code', [1001, 1010], ids=['unknown-1001', 'unknown-1010'])
-def test_missing_user_outside_check_mode_names_the_task_to_add(sim, run_sim, lookup_code):
-    sim.set_behaviour(unknown_email_lookup_code=lookup_code)
-    start = sim.mark()
-    result = run_sim(email='ann.new@example.com', extension_number='auto')
+def test_missing_user_outside_check_mode_names_the_task_to_add(zoomsim, run_phone, lookup_code):
+    zoomsim.set_behaviour(unknown_email_lookup_code=lookup_code)
+    start = zoomsim.mark()
+    result = run_phone(email='ann.new@example.com', extension_number='auto')
     assert result['failed'] and result['problems'][0]['field'] == 'email'
     assert 'create it first' in result['msg'] and 'zoomops.provisioning.zoom_user' in result['msg']
-    assert sim.writes_since(start) == []
+    assert zoomsim.writes_since(start) == []
 
 
-def test_pending_user_is_reported_in_check_mode_too(sim, run_sim):
-    result = run_sim(check=True, email='pat@contractor.example', extension_number='auto')
+def test_pending_user_is_reported_in_check_mode_too(zoomsim, run_phone):
+    result = run_phone(check=True, email='pat@contractor.example', extension_number='auto')
     assert result['failed'] and result['pending_reason'] == 'domain_not_associated'
     assert 'pending' in result['msg']
 
@@ -389,62 +393,59 @@ def test_pending_user_is_reported_in_check_mode_too(sim, run_sim):
     ({'email': '..'}, 'email'),
     ({'phone_wait_timeout': -1}, 'phone_wait_timeout'),
 ])
-def test_bad_input_fails_before_any_call_naming_the_field(sim, run_sim, args, field):
+def test_bad_input_fails_before_any_call_naming_the_field(zoomsim, run_phone, args, field):
     base = dict(email='nophone@example.com', extension_number='1010')
     base.update(args)
-    start = sim.mark()
-    result = run_sim(check=field is None, **base)
+    start = zoomsim.mark()
+    result = run_phone(check=field is None, **base)
     if field is None:
         assert not result.get('failed'), result.get('msg')
         return
     assert result['failed'] and 'Traceback' not in result['_stdout']
     assert [p['field'] for p in result['problems']] == [field]
     assert field in result['msg'] and 'nothing was sent to Zoom' in result['msg']
-    assert sim.log(since=start) == []  # not even a read
+    assert zoomsim.log(since=start) == []  # not even a read
 
 
-def test_twenty_digit_extension_never_switches_the_feature_on(sim, run_sim):
-    start = sim.mark()
-    result = run_sim(email='nophone@example.com', extension_number='9' * 20, calling_plans=['200'])
-    assert result['failed'] and sim.writes_since(start) == []
-    assert phone_state(sim, 'nophone@example.com') is None
+def test_twenty_digit_extension_never_switches_the_feature_on(zoomsim, run_phone):
+    start = zoomsim.mark()
+    result = run_phone(email='nophone@example.com', extension_number='9' * 20, calling_plans=['200'])
+    assert result['failed'] and zoomsim.writes_since(start) == []
+    assert phone_state(zoomsim, 'nophone@example.com') is None
 
 
-def test_every_problem_at_once(sim, run_sim):
-    result = run_sim(email='nophone@example.com', extension_number='x', calling_plans=['\u00b2', '200', '200'],
-                     phone_numbers=['123'], phone_wait_timeout=-5)
+def test_every_problem_at_once(zoomsim, run_phone):
+    result = run_phone(email='nophone@example.com', extension_number='x', calling_plans=['\u00b2', '200', '200'],
+                       phone_numbers=['123'], phone_wait_timeout=-5)
     fields = [p['field'] for p in result['problems']]
     assert fields == ['phone_wait_timeout', 'extension_number', 'calling_plans', 'calling_plans', 'phone_numbers']
 
 
-def test_wait_timeout_alias_is_deprecated(sim, run_sim):
-    result = run_sim(email='phone.full@example.com', extension_number='1001', wait_timeout=30)
+def test_wait_timeout_alias_is_deprecated(zoomsim, run_phone):
+    result = run_phone(email='phone.full@example.com', extension_number='1001', wait_timeout=30)
     assert not result.get('failed'), result.get('msg')
     assert any('wait_timeout' in str(d) and '2.0.0' in str(d) for d in result.get('deprecations', []))
 
 
 # ---- only the numbers it needs (issue #12) -------------------------------------------------------------------------
 
-def _calls_to_set_up(run_module, monkeypatch, extra_numbers):
-    """API calls of one full setup of nophone@ in a world with ``extra_numbers`` more unassigned numbers."""
+def _calls_to_set_up(sim, run_phone, extra_numbers):
+    """API calls of one full setup of nophone@ in the cases world with ``extra_numbers`` more unassigned numbers."""
     from zoomsim.model import PhoneNumber  # pylint: disable=import-outside-toplevel
-    with zoomsim_testing.running_simulator('cases') as handle:
-        handle.freeze_clock()
-        monkeypatch.setattr(time, 'sleep', lambda seconds: handle.world.clock.advance(max(0.0, seconds)))
-        site = next(iter(handle.world.sites.values()))
-        for index in range(extra_numbers):
-            handle.world.numbers['bulk-%d' % index] = PhoneNumber(id='bulk-%d' % index, number='+1212555%04d' % index,
-                                                                  site_id=site.id)
-        start = handle.mark()
-        args = dict(NEW_PHONE, _ansible_diff=True)
-        result = run_module(zoom_phone_user.main, args, env=handle.env())
-        assert not result.get('failed'), result.get('msg')
-        return [(e['method'], e['path']) for e in handle.log(since=start)]
+    sim.load('cases')
+    sim.freeze_clock()
+    site = next(iter(sim.world.sites.values()))
+    for index in range(extra_numbers):
+        sim.world.numbers['bulk-%d' % index] = PhoneNumber(id='bulk-%d' % index, number='+1212555%04d' % index, site_id=site.id)
+    start = sim.mark()
+    result = run_phone(**NEW_PHONE)
+    assert not result.get('failed'), result.get('msg')
+    return [(e['method'], e['path']) for e in sim.log(since=start)]
 
 
-def test_numbers_are_looked_up_not_listed(run_module, monkeypatch):
-    few = _calls_to_set_up(run_module, monkeypatch, 0)
-    many = _calls_to_set_up(run_module, monkeypatch, 1500)
+def test_numbers_are_looked_up_not_listed(zoomsim, run_phone):
+    few = _calls_to_set_up(zoomsim, run_phone, 0)
+    many = _calls_to_set_up(zoomsim, run_phone, 1500)
     assert len(many) == len(few), many  # the calls do not grow with the account's numbers
     assert many.count(('GET', '/v2/phone/numbers')) == 1  # one look-up of the one wanted number
 
@@ -468,104 +469,104 @@ SWITCH_IDS = ['defaults' if name is None else '%s=%s' % (name, value) for name, 
 
 
 @pytest.fixture(params=PHONE_SWITCHES, ids=SWITCH_IDS)
-def switched_sim(request, sim):
+def switched_sim(request, zoomsim):
     name, value = request.param
     if name is not None:
-        sim.set_behaviour(**{name: value})
-    return sim
+        zoomsim.set_behaviour(**{name: value})
+    return zoomsim
 
 
-def test_switches_new_phone_user_converges_and_rerun_writes_nothing(switched_sim, run_sim):
-    check = run_sim(check=True, **NEW_PHONE)
+def test_switches_new_phone_user_converges_and_rerun_writes_nothing(switched_sim, run_phone):
+    check = run_phone(check=True, **NEW_PHONE)
     assert check['changed'] is True and check['diff']['after'] == NEW_PHONE_AFTER
-    result = run_sim(**NEW_PHONE)
+    result = run_phone(**NEW_PHONE)
     assert not result.get('failed'), result.get('msg')
     assert result['changed'] is True and result['phone'] == NEW_PHONE_AFTER
     converged_new_phone(switched_sim)
     start = switched_sim.mark()
-    rerun = run_sim(**NEW_PHONE)
+    rerun = run_phone(**NEW_PHONE)
     assert not rerun.get('failed'), rerun.get('msg')
     assert rerun['changed'] is False and rerun['phone'] == NEW_PHONE_AFTER
     assert switched_sim.writes_since(start) == []
 
 
-def test_switches_site_move_keeps_the_numbers(switched_sim, run_sim):
+def test_switches_site_move_keeps_the_numbers(switched_sim, run_phone):
     """Moving phone.full to London changes site and extension; its number stays (re-assigned if Zoom dropped it)."""
     args = dict(email='phone.full@example.com', site='London', extension_number='442011')
-    result = run_sim(**args)
+    result = run_phone(**args)
     assert not result.get('failed'), result.get('msg')
     assert result['phone']['site'] == 'London' and result['phone']['phone_numbers'] == ['+14155550101']
     assert phone_state(switched_sim, 'phone.full@example.com') == {
         'site': 'London', 'extension_number': 442011, 'calling_plans': [200], 'phone_numbers': ['+14155550101']}
     start = switched_sim.mark()
-    assert run_sim(**args)['changed'] is False
+    assert run_phone(**args)['changed'] is False
     assert switched_sim.writes_since(start) == []
 
 
-def test_switches_conflicts_fail_before_any_write(switched_sim, run_sim):
+def test_switches_conflicts_fail_before_any_write(switched_sim, run_phone):
     start = switched_sim.mark()
-    result = run_sim(email='nophone@example.com', extension_number='1099', calling_plans=['AU/NZ Metered Calling Plan', 'Galactic'],
-                     phone_numbers=['+14155550109', '+14155559999'])
+    result = run_phone(email='nophone@example.com', extension_number='1099', calling_plans=['AU/NZ Metered Calling Plan', 'Galactic'],
+                       phone_numbers=['+14155550109', '+14155559999'])
     assert result['failed']
     fields = sorted(p['field'] for p in result['problems'])
     assert fields == ['calling_plans', 'calling_plans', 'extension_number', 'phone_numbers', 'phone_numbers']
     assert switched_sim.writes_since(start) == []
 
 
-def test_switches_lost_answer_on_plan_is_not_sent_twice(switched_sim, run_sim):
+def test_switches_lost_answer_on_plan_is_not_sent_twice(switched_sim, run_phone):
     switched_sim.set_faults({'script': [{'match': {'method': 'POST', 'path': '/v2/phone/users/*/calling_plans'},
                                          'fault': 'lost_response'}]})
     start = switched_sim.mark()
-    result = run_sim(email='phone.bare@example.com', calling_plans=['US/CA Metered Calling Plan'])
+    result = run_phone(email='phone.bare@example.com', calling_plans=['US/CA Metered Calling Plan'])
     assert not result.get('failed'), result.get('msg')
     assert result['changed'] is True and result['phone']['calling_plans'] == ['US/CA Metered Calling Plan']
     posts = [e for e in switched_sim.writes_since(start) if e['path'].endswith('/calling_plans')]
     assert len(posts) == 1
 
 
-def test_site_move_that_drops_numbers_assigns_them_again(sim, run_sim):
-    sim.set_behaviour(phone_move_site_keeps_numbers=False)
-    result = run_sim(email='phone.full@example.com', site='London', extension_number='442011')
+def test_site_move_that_drops_numbers_assigns_them_again(zoomsim, run_phone):
+    zoomsim.set_behaviour(phone_move_site_keeps_numbers=False)
+    result = run_phone(email='phone.full@example.com', site='London', extension_number='442011')
     assert not result.get('failed'), result.get('msg')
     assert result['actions'] == ['phone:site', 'phone:extension_number', 'phone:phone_numbers']
-    assert phone_state(sim, 'phone.full@example.com')['phone_numbers'] == ['+14155550101']
+    assert phone_state(zoomsim, 'phone.full@example.com')['phone_numbers'] == ['+14155550101']
 
 
-def test_unknown_outcome_that_cannot_be_confirmed_fails_clearly(sim, run_sim):
+def test_unknown_outcome_that_cannot_be_confirmed_fails_clearly(zoomsim, run_phone):
     """The plan POST's answer is lost and every read of the phone user fails: no blind re-send, a clear failure."""
-    start = sim.mark()
+    start = zoomsim.mark()
     # the phone user of phone.bare exists: the only GET of it before the POST is the first read
-    sim.set_faults({'script': [
+    zoomsim.set_faults({'script': [
         {'match': {'method': 'POST', 'path': '/v2/phone/users/*/calling_plans'}, 'fault': 'lost_response'},
         {'match': {'method': 'GET', 'path': '/v2/phone/users/*'}, 'after': 1, 'times': None, 'fault': 'http_503'}]})
-    result = run_sim(email='phone.bare@example.com', calling_plans=['US/CA Metered Calling Plan'])
+    result = run_phone(email='phone.bare@example.com', calling_plans=['US/CA Metered Calling Plan'])
     assert result['failed'] and result['failed_step'] == 'add_plan'
     assert 'unknown' in result['msg'] and 'Traceback' not in result['_stdout']
-    posts = [e for e in sim.writes_since(start) if e['path'].endswith('/calling_plans')]
+    posts = [e for e in zoomsim.writes_since(start) if e['path'].endswith('/calling_plans')]
     assert len(posts) == 1
 
 
 @pytest.mark.parametrize('path', ['/v2/phone/users/*/phone_numbers/*', '/v2/phone/users/*/calling_plans/*'],
                          ids=['number', 'plan'])
 @pytest.mark.parametrize('fault', ['lost_response', 'http_500', 'drop'])
-def test_removal_converges_when_a_delete_answer_is_lost(sim, run_sim, path, fault):
+def test_removal_converges_when_a_delete_answer_is_lost(zoomsim, run_phone, path, fault):
     """The client sends a DELETE again after a lost answer; Zoom refuses the second (already gone): a read settles it."""
-    sim.set_faults({'script': [{'match': {'method': 'DELETE', 'path': path}, 'fault': fault}]})
-    result = run_sim(email='phone.metered@example.com', state='absent')
+    zoomsim.set_faults({'script': [{'match': {'method': 'DELETE', 'path': path}, 'fault': fault}]})
+    result = run_phone(email='phone.metered@example.com', state='absent')
     assert not result.get('failed'), result.get('msg')
     assert result['changed'] is True
     assert result['actions'] == ['phone:phone_numbers', 'phone:calling_plans', 'phone:feature']
-    assert phone_state(sim, 'phone.metered@example.com') is None
-    start = sim.mark()
-    assert run_sim(email='phone.metered@example.com', state='absent')['changed'] is False
-    assert sim.writes_since(start) == []
+    assert phone_state(zoomsim, 'phone.metered@example.com') is None
+    start = zoomsim.mark()
+    assert run_phone(email='phone.metered@example.com', state='absent')['changed'] is False
+    assert zoomsim.writes_since(start) == []
 
 
-def test_check_mode_warns_when_the_new_user_would_be_pending(sim, run_sim):
-    start = sim.mark()
-    result = run_sim(check=True, email='new.contractor@contractor.example', extension_number='auto')
+def test_check_mode_warns_when_the_new_user_would_be_pending(zoomsim, run_phone):
+    start = zoomsim.mark()
+    result = run_phone(check=True, email='new.contractor@contractor.example', extension_number='auto')
     assert not result.get('failed'), result.get('msg')
     assert result['predicted_user'] and result['changed']
     assert any('would be pending' in str(w) for w in result.get('warnings', []))
     assert any('would be pending' in m for m in result['messages'])
-    assert sim.writes_since(start) == []
+    assert zoomsim.writes_since(start) == []
