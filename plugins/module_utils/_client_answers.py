@@ -26,15 +26,24 @@ except ImportError:
     requests = None  # pylint: disable=invalid-name
 
 
-def json_or_none(resp):
-    """The parsed JSON body of ``resp``, None when it is empty or not JSON."""
+_NOT_JSON = object()
+
+
+def _parsed_body(resp):
+    """The parsed JSON body of ``resp``: None when empty, ``_NOT_JSON`` when it is something else."""
     content = resp.content or b''
     if not content.strip():
         return None
     try:
         return json_loads(content.decode('utf-8'))
     except (ValueError, UnicodeDecodeError):
-        return None
+        return _NOT_JSON
+
+
+def json_or_none(resp):
+    """The parsed JSON body of ``resp``, None when it is empty or not JSON."""
+    data = _parsed_body(resp)
+    return None if data is _NOT_JSON else data
 
 
 def describe_body(resp):
@@ -50,13 +59,9 @@ def describe_body(resp):
 
 def success_data(resp, method, path, api_url):
     """The parsed JSON of a 2xx answer (None for an empty body); a non-JSON body means api_url is wrong."""
-    content = resp.content or b''
-    if not content.strip():
-        return None
-    try:
-        return json_loads(content.decode('utf-8'))
-    except (ValueError, UnicodeDecodeError):
-        pass
+    data = _parsed_body(resp)
+    if data is not _NOT_JSON:
+        return data
     raise ZoomAPIError(
         resp.status_code, None, 'answer is not JSON', method=method, path=path,
         msg='%s %s answered HTTP %s with %s instead of JSON: api_url=%s looks wrong. Set api_url (or ZOOM_API_URL) to the Zoom '

@@ -234,32 +234,29 @@ def _parse_http_date(text, now):
     return max(0.0, when.timestamp() - now)
 
 
+def _header_number(value, now):
+    """(number, None) for a numeric header value, (None, seconds until the date) for a date, (None, None) when absent."""
+    text = '' if value is None else str(value).strip()
+    if not text:
+        return None, None
+    try:
+        return float(text), None
+    except ValueError:
+        return None, _parse_http_date(text, time.time() if now is None else now)
+
+
 def parse_retry_after(value, now=None):
     """``Retry-After`` as seconds to wait: a number of seconds or a date (ISO 8601 or HTTP date)."""
-    if value is None:
-        return None
-    now = time.time() if now is None else now
-    text = str(value).strip()
-    if not text:
-        return None
-    try:
-        return max(0.0, float(text))
-    except ValueError:
-        return _parse_http_date(text, now)
+    number, until_date = _header_number(value, now)
+    return until_date if number is None else max(0.0, number)
 
 
 def parse_rate_limit_reset(value, now=None):
     """``X-RateLimit-Reset`` as seconds to wait: an epoch (s or ms), a number of seconds, or a date."""
-    if value is None:
-        return None
+    number, until_date = _header_number(value, now)
+    if number is None:
+        return until_date
     now = time.time() if now is None else now
-    text = str(value).strip()
-    if not text:
-        return None
-    try:
-        number = float(text)
-    except ValueError:
-        return _parse_http_date(text, now)
     if number > 1e12:
         return max(0.0, number / 1000.0 - now)
     if number > 1e9:
