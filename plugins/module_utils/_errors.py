@@ -381,10 +381,10 @@ class ZoomPlanError(ZoomError):
     """A planner found problems (conflicts, impossible requests) before any write.
 
     ``problems`` lists every problem found (strings or dicts), so the user can
-    fix them all at once.
+    fix them all at once. ``code`` is the Zoom code the refusal stands in for (1107 for a removal Zoom would refuse).
     """
 
-    def __init__(self, msg, problems=None):
+    def __init__(self, msg, problems=None, code=None):
         problems = list(problems or [])
         full = msg or ''
         if problems:
@@ -395,7 +395,7 @@ class ZoomPlanError(ZoomError):
                 else:
                     rendered.append(str(item))
             full = '%s %s' % (full.rstrip(), ' | '.join(rendered)) if full else ' | '.join(rendered)
-        super(ZoomPlanError, self).__init__(full)
+        super(ZoomPlanError, self).__init__(full, code=code)
         self.problems = problems
 
     def to_dict(self):

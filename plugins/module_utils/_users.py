@@ -35,6 +35,7 @@ import time
 
 from ansible_collections.zoomops.provisioning.plugins.module_utils._errors import (
     CODE_INVITATION_EXPIRED,
+    CODE_MANAGED_DOMAIN,
     CODE_NOT_IN_ACCOUNT,
     ZoomAPIError,
     ZoomError,
@@ -364,7 +365,8 @@ def plan_removal(state, removal_action='disassociate', transfer_to=None, transfe
     problems = removal_problems(state, removal_action, transfer_to, transfer, allow_data_loss, force, managed,
                                 transfer_state)
     if problems:
-        raise ZoomPlanError('Refusing to remove %s:' % state.email, problems)
+        blocked = removal_action == 'disassociate' and managed and email_domain(state.email) in managed
+        raise ZoomPlanError('Refusing to remove %s:' % state.email, problems, code=CODE_MANAGED_DOMAIN if blocked else None)
     params = {'action': removal_action}
     if transfer_to:
         params['transfer_email'] = transfer_to
@@ -395,7 +397,7 @@ def remove_user(client, state, changes, transfer_to=None):
         except ZoomAPIError as exc:
             if error_kind(exc) == 'managed_domain':
                 raise ZoomPlanError('Refusing to remove %s:' % state.email,
-                                    [managed_domain_problem(state.email, status=state.status)])
+                                    [managed_domain_problem(state.email, status=state.status)], code=CODE_MANAGED_DOMAIN)
             if not is_missing(exc):
                 raise
             if lookup_user(client, state.email).exists:

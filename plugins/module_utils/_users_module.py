@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type  # pylint: disable=invalid-name
 
+from ansible_collections.zoomops.provisioning.plugins.module_utils._errors import CODE_MANAGED_DOMAIN
 from ansible_collections.zoomops.provisioning.plugins.module_utils._compare import diff_dict
 from ansible_collections.zoomops.provisioning.plugins.module_utils._users import TRANSFER_FLAGS
 
@@ -82,4 +83,4 @@ class UserRunner:
     def fail_plan(self, exc, before=None):
         """A ``ZoomPlanError``: refused before (or instead of) the write, nothing changed."""
         self.result.update(changed=False, actions=[], problems=list(exc.problems))
-        self.fail(exc.msg + (self.deactivate_hint if 'code 1107' in exc.msg else ''), before)
+        self.fail(exc.msg + (self.deactivate_hint if exc.code == CODE_MANAGED_DOMAIN else ''), before)
