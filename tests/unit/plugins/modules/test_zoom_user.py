@@ -5,7 +5,8 @@
 
 """zoom_user against the in-process Zoom simulator: every branch as check mode -> apply -> rerun -> independent read.
 
-``Sim`` / ``sim`` / ``WORLD`` are also used by test_zoom_scim_user.py.
+The tests share one simulator per file (the ``zoomsim_module`` fixture of the zoomsim pytest plugin) and ``Sim`` serves
+their world on it afresh for each test. ``Sim`` / ``sim`` / ``WORLD`` are also used by test_zoom_scim_user.py.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -13,8 +14,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type  # pylint: disable=invalid-name
 
 import copy
+import dataclasses
 import json
 import re
+import time
 
 import pytest
 
@@ -56,15 +59,22 @@ class Sim:
     """``zoomsim.testing.running_simulator`` plus what these tests need: env overrides, marks, call/write log,
     direct (independent) state reads, fault scripts, issued tokens."""
 
-    def __init__(self, world, **switches):
+    def __init__(self, world, handle=None, **switches):
+        """Start a simulator serving ``world``, or serve ``world`` afresh on the running ``handle`` (stop() leaves it)."""
         from zoomsim.model import Behaviour  # pylint: disable=import-outside-toplevel
 
-        missing = sorted(name for name in switches if name not in Behaviour.__dataclass_fields__)
+        known = set(field.name for field in dataclasses.fields(Behaviour))
+        missing = sorted(name for name in switches if name not in known)
         if missing:  # the simulator of this checkout predates the switch
             pytest.skip('the simulator has no switch %s' % ', '.join(missing))
-        self._context = zoomsim_testing.running_simulator(copy.deepcopy(world), **switches)
-        self.handle = self._context.__enter__()  # pylint: disable=unnecessary-dunder-call
-        self._mark = 0
+        self._context = None
+        if handle is None:
+            self._context = zoomsim_testing.running_simulator(copy.deepcopy(world), **switches)
+            handle = self._context.__enter__()  # pylint: disable=unnecessary-dunder-call
+        else:
+            handle.load(zoomsim_testing.world_with(copy.deepcopy(world), **switches))
+        self.handle = handle
+        self._mark = handle.mark()
 
     @property
     def world(self):
@@ -107,16 +117,22 @@ class Sim:
             return list(self.world.tokens)
 
     def stop(self):
-        self._context.__exit__(None, None, None)
+        if self._context is not None:
+            self._context.__exit__(None, None, None)
+
+
+def follow_sim_clock(monkeypatch, handle):
+    """Freeze the simulator's clock and let ``time.sleep`` move it: Retry-After and per-user locks cost no real time."""
+    handle.freeze_clock()
+    monkeypatch.setattr(time, 'sleep', lambda seconds: handle.world.clock.advance(max(0.0, seconds)))
 
 
 @pytest.fixture
-def sim():
-    server = Sim(WORLD)
-    try:
-        yield server
-    finally:
-        server.stop()
+def sim(zoomsim_module, monkeypatch):
+    """WORLD served afresh on the one simulator per file: as clean as a new simulator per test, and faster."""
+    server = Sim(WORLD, handle=zoomsim_module)
+    follow_sim_clock(monkeypatch, zoomsim_module)
+    return server
 
 
 def assert_no_secret(sim, result):  # pylint: disable=redefined-outer-name
@@ -225,12 +241,10 @@ LOOKUP_SETTINGS = [{}, {'external_email_lookup_code': 1001}, {'unknown_email_loo
 
 
 @pytest.fixture(params=LOOKUP_SETTINGS, ids=['1010-personal', '1001-personal', '1010-every-email'])
-def lookup_sim(request):
-    server = Sim(WORLD, **request.param)
-    try:
-        yield server
-    finally:
-        server.stop()
+def lookup_sim(request, zoomsim_module, monkeypatch):
+    server = Sim(WORLD, handle=zoomsim_module, **request.param)
+    follow_sim_clock(monkeypatch, zoomsim_module)
+    return server
 
 
 @pytest.fixture
@@ -279,13 +293,13 @@ def test_on_pending_fail_refuses_before_creating_when_predictable(run, sim):  # 
     assert sim.user('someone@other.example') is None
 
 
-def test_on_pending_fail_after_create_says_it_was_created(run, sim):  # pylint: disable=redefined-outer-name
+def test_on_pending_fail_after_create_says_it_was_created(run):  # pylint: disable=redefined-outer-name
     result = run({'email': 'personal@example.com', 'on_pending': 'fail'})
     assert result['failed'] and result['changed'] is True and 'was created but' in result['msg']
     assert result['pending_reason'] == 'existing_zoom_account' and result['pending_evidence']
 
 
-def test_on_pending_warn_is_a_deprecated_keep(run, sim):  # pylint: disable=redefined-outer-name
+def test_on_pending_warn_is_a_deprecated_keep(run):  # pylint: disable=redefined-outer-name
     result = run({'email': 'pend-sso@example.com', 'on_pending': 'warn'})
     assert not result.get('failed') and result['zoom_status'] == 'pending'
     assert any('on_pending=warn is deprecated' in json.dumps(item) for item in result.get('deprecations') or [])
@@ -344,38 +358,31 @@ def assert_managed_domain_refusal(result, email):
 
 @pytest.mark.parametrize('blocks', [True, False], ids=['sim-1107-on', 'sim-1107-off'])
 @pytest.mark.parametrize('email', ['active@example.com', 'm.user@managed.example'])
-def test_absent_on_managed_domain_is_refused_before_any_write(run_module, email, blocks):
+def test_absent_on_managed_domain_is_refused_before_any_write(run_module, zoomsim_module, email, blocks):
     """1107 predicted from the account's domains (associated or managed), in check mode too, whatever the switch."""
-    server = Sim(WORLD, managed_domain_blocks_disassociate=blocks)
-    try:
-        for check in (True, False):
-            server.mark()
-            result = run_module(zoom_user.main, {'email': email, 'state': 'absent', '_ansible_check_mode': check},
-                                env=server.env())
-            assert_managed_domain_refusal(result, email)
-            assert server.writes() == []
-        assert server.user(email).status == 'active'
-    finally:
-        server.stop()
+    server = Sim(WORLD, handle=zoomsim_module, managed_domain_blocks_disassociate=blocks)
+    for check in (True, False):
+        server.mark()
+        result = run_module(zoom_user.main, {'email': email, 'state': 'absent', '_ansible_check_mode': check},
+                            env=server.env())
+        assert_managed_domain_refusal(result, email)
+        assert server.writes() == []
+    assert server.user(email).status == 'active'
 
 
-def test_absent_1107_at_apply_time_gets_the_same_answer(run_module):
+def test_absent_1107_at_apply_time_gets_the_same_answer(run_module, zoomsim_module):
     """When Zoom will not list the account's domains (free plan here), Zoom's own 1107 gets the same message."""
     world = copy.deepcopy(WORLD)
     world['account']['plan'] = 'free'
-    server = Sim(world)
-    try:
-        server.mark()
-        check = run_module(zoom_user.main, {'email': 'active@example.com', 'state': 'absent', '_ansible_check_mode': True},
-                           env=server.env())
-        assert check['changed'] and check['actions'] == ['remove:disassociate'] and server.writes() == []
-        result = run_module(zoom_user.main, {'email': 'active@example.com', 'state': 'absent'}, env=server.env())
-        assert_managed_domain_refusal(result, 'active@example.com')
-        assert 'Zoom API call' not in result['msg'] and 'exception' not in result
-        assert [(method, status) for method, _path, status in server.writes()] == [('DELETE', 400)]
-        assert server.user('active@example.com').status == 'active'
-    finally:
-        server.stop()
+    server = Sim(world, handle=zoomsim_module)
+    check = run_module(zoom_user.main, {'email': 'active@example.com', 'state': 'absent', '_ansible_check_mode': True},
+                       env=server.env())
+    assert check['changed'] and check['actions'] == ['remove:disassociate'] and server.writes() == []
+    result = run_module(zoom_user.main, {'email': 'active@example.com', 'state': 'absent'}, env=server.env())
+    assert_managed_domain_refusal(result, 'active@example.com')
+    assert 'Zoom API call' not in result['msg'] and 'exception' not in result
+    assert [(method, status) for method, _path, status in server.writes()] == [('DELETE', 400)]
+    assert server.user('active@example.com').status == 'active'
 
 
 def test_managed_domain_user_can_be_deactivated_or_deleted(run, sim):  # pylint: disable=redefined-outer-name
@@ -564,20 +571,22 @@ def test_single_fault_on_every_write_converges_in_the_same_run(run, sim, name, a
     assert rerun['changed'] is False and sim.writes() == []
 
 
-def switched(run_module, world, args, **switches):
-    """Run zoom_user once against a simulator started with ``switches``; returns (result, writes)."""
-    server = Sim(world, **switches)
-    try:
-        server.mark()
+@pytest.fixture(name='switched')
+def switched_runner(run_module, zoomsim_module, monkeypatch):
+    """``switched(world, args, **switches)``: run zoom_user once against ``world`` with ``switches``; returns (result, writes, sim)."""
+
+    def runner(world, args, **switches):
+        server = Sim(world, handle=zoomsim_module, **switches)
+        follow_sim_clock(monkeypatch, zoomsim_module)
         result = run_module(zoom_user.main, dict(args, _ansible_diff=True), env=server.env())
         return result, server.writes(), server
-    finally:
-        server.stop()
+
+    return runner
 
 
-def test_per_user_lock_after_create_is_waited_out(run_module):
+def test_per_user_lock_after_create_is_waited_out(switched):
     args = {'email': 'locked@example.com', 'department': 'Ops', 'job_title': 'Lead', 'active': False}
-    result, writes, server = switched(run_module, WORLD, args, user_create_lock_seconds=1.0)
+    result, writes, server = switched(WORLD, args, user_create_lock_seconds=1.0)
     assert not result.get('failed'), result.get('msg')
     assert result['actions'] == ['create', 'update:department', 'update:job_title', 'deactivate']
     assert [(method, status) for method, _path, status in writes if status < 300] == [
@@ -585,18 +594,18 @@ def test_per_user_lock_after_create_is_waited_out(run_module):
 
 
 @pytest.mark.parametrize('mode', ['once', 'once_removed'])
-def test_concurrent_removal_429_is_retried(run_module, mode):
-    result, _writes, server = switched(run_module, WORLD, {'email': 'contractor@partner.example', 'state': 'absent'},
+def test_concurrent_removal_429_is_retried(switched, mode):
+    result, _writes, server = switched(WORLD, {'email': 'contractor@partner.example', 'state': 'absent'},
                                        removal_concurrent_429=mode)
     assert not result.get('failed'), result.get('msg')
     assert result['changed'] and result['zoom_status'] == 'absent' and server.user('contractor@partner.example') is None
 
 
 @pytest.mark.parametrize('seat_error,code', [('specific', 2034), ('3412', 3412)])
-def test_no_free_licence_fails_at_create_with_nothing_created(run_module, seat_error, code):
+def test_no_free_licence_fails_at_create_with_nothing_created(switched, seat_error, code):
     world = copy.deepcopy(WORLD)
     world['account']['paid_seats'] = 1
-    result, writes, server = switched(run_module, world, {'email': 'pro@example.com', 'type': 'licensed', 'department': 'X'},
+    result, writes, server = switched(world, {'email': 'pro@example.com', 'type': 'licensed', 'department': 'X'},
                                       seat_limit_error=seat_error)
     assert result['failed'] and result['code'] == code and result['changed'] is False and result['created'] is False
     assert 'as a licensed user' in result['msg'] and 'nothing was created' in result['msg']
@@ -604,17 +613,17 @@ def test_no_free_licence_fails_at_create_with_nothing_created(run_module, seat_e
     assert server.user('pro@example.com') is None
 
 
-def test_missing_scope_names_the_scope_and_where_to_add_it(run_module):
+def test_missing_scope_names_the_scope_and_where_to_add_it(switched):
     scopes = ['user:read:user:admin', 'account:read:admin', 'user:read:list_users:admin']
-    result, writes, _server = switched(run_module, WORLD, {'email': 'scoped@example.com'}, app_scopes=scopes)
+    result, writes, _server = switched(WORLD, {'email': 'scoped@example.com'}, app_scopes=scopes)
     assert result['failed'] and result['code'] == 4711 and result['changed'] is False
     assert 'user:write:user:admin' in result['msg'] and 'Server-to-Server OAuth app' in result['msg']
     assert 'Nothing was created' in result['msg'] or 'nothing was created' in result['msg']
     assert [status for _method, _path, status in writes] == [400]
 
 
-def test_rest_api_disabled_is_explained(run_module):
-    result, writes, _server = switched(run_module, WORLD, {'email': 'a@example.com'}, rest_api_disabled=True)
+def test_rest_api_disabled_is_explained(switched):
+    result, writes, _server = switched(WORLD, {'email': 'a@example.com'}, rest_api_disabled=True)
     assert result['failed'] and result['status'] == 403 and 'REST API has been denied' in result['msg']
     assert writes == [] and 'Traceback' not in result['msg']
 
