@@ -35,11 +35,11 @@ import time
 from ansible_collections.zoomops.provisioning.plugins.module_utils._client import quote_path
 from ansible_collections.zoomops.provisioning.plugins.module_utils._errors import (
     CODE_ACCOUNT_NOT_FOUND,
-    CODE_USER_NOT_FOUND,
     ZoomAPIError,
     ZoomError,
     ZoomPlanError,
     ZoomUncertainWriteError,
+    is_missing,
 )
 # pylint: disable=unused-import
 # Re-exported: the modules and zoom_user_sync import every phone name from here.
@@ -290,7 +290,7 @@ class _PhoneApplier:
                 self.fail(step, error)  # cannot tell whether it landed: the first error says so, a rerun reads again
             if landed:
                 return
-            vanished = isinstance(error, ZoomAPIError) and error.status == 404 and error.code == CODE_USER_NOT_FOUND
+            vanished = is_missing(error)
             if not isinstance(error, ZoomUncertainWriteError) and not vanished:
                 self.fail(step, error)
         self.fail(step, error)

@@ -202,9 +202,27 @@ def find_numbers(client, wanted):
     return [found[e164] for e164 in wanted if e164 in found]
 
 
+# the maximum page size of GET /v2/phone/users and /v2/phone/numbers (docs/ZOOM-API-FACTS.md §5.5, §5.6)
+PHONE_PAGE_SIZE = 100
+
+
+def list_numbers(client):
+    """Every phone number of the account (assigned or not), de-duplicated by id."""
+    return list(client.paginate('/v2/phone/numbers', 'phone_numbers', params={'type': 'all'}, page_size=PHONE_PAGE_SIZE,
+                                dedupe_key='id'))
+
+
+def list_phone_users(client, site_id=None, keyword=None):
+    """The phone users of the account (or of one site, or matching ``keyword``), de-duplicated by id: Zoom repeats
+    rows across pages (§5.6)."""
+    params = dict((name, value) for name, value in (('site_id', site_id), ('keyword', keyword)) if value)
+    return list(client.paginate('/v2/phone/users', 'users', params=params or None, page_size=PHONE_PAGE_SIZE,
+                                dedupe_key='id'))
+
+
 def _numbers_by_listing(client, wanted):
     found = {}
-    for item in client.paginate('/v2/phone/numbers', 'phone_numbers', params={'type': 'all'}, page_size=100, dedupe_key='id'):
+    for item in list_numbers(client):
         if item.get('number') in wanted:
             found[item['number']] = item
     return [found[e164] for e164 in wanted if e164 in found]
@@ -225,8 +243,7 @@ def load_inventory(client, calling_plans=True, numbers=True, sites=True, extensi
         plans = data.get('calling_plans') or []
     number_list = None
     if numbers is True:
-        number_list = list(client.paginate('/v2/phone/numbers', 'phone_numbers', params={'type': 'all'},
-                                           page_size=100, dedupe_key='id'))
+        number_list = list_numbers(client)
     elif numbers:
         number_list = find_numbers(client, numbers)
     site_list = None
@@ -235,7 +252,7 @@ def load_inventory(client, calling_plans=True, numbers=True, sites=True, extensi
     phone_users = None
     loaded = set()
     if all_phone_users:
-        phone_users = list(client.paginate('/v2/phone/users', 'users', page_size=100, dedupe_key='id'))
+        phone_users = list_phone_users(client)
         loaded = True
     inventory = PhoneInventory(plans, number_list, site_list, phone_users, extensions_loaded=loaded)
     if not all_phone_users:
@@ -243,8 +260,7 @@ def load_inventory(client, calling_plans=True, numbers=True, sites=True, extensi
             ext = _as_int(ext)
             if ext is None or inventory.extension_known(ext):
                 continue
-            for item in client.paginate('/v2/phone/users', 'users', params={'keyword': str(ext)}, page_size=100,
-                                        dedupe_key='id'):
+            for item in list_phone_users(client, keyword=str(ext)):
                 if _as_int(item.get('extension_number')) == ext:
                     inventory.add_phone_user(item)
             inventory.extensions_loaded.add(ext)

@@ -28,7 +28,8 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._errors impor
 from ansible_collections.zoomops.provisioning.plugins.module_utils._phone import ZoomPhoneStepError, apply_phone
 from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_input import email_key
 from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_plan import OUTCOMES, REMOVAL_ACTIONS, field_order
-from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_read import list_phone_users, list_users
+from ansible_collections.zoomops.provisioning.plugins.module_utils._phone_inventory import list_phone_users
+from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_read import list_users
 from ansible_collections.zoomops.provisioning.plugins.module_utils._users import (
     UserState,
     ZoomCreateError,

@@ -11,11 +11,10 @@ __metaclass__ = type  # pylint: disable=invalid-name
 
 from ansible_collections.zoomops.provisioning.plugins.module_utils._phone import summarize_phone_user
 from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_input import email_key
-from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_read import USER_STATUSES
+from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_read import REST_FIELD, USER_STATUSES
 from ansible_collections.zoomops.provisioning.plugins.module_utils._users import PROFILE_FIELDS, UserState, type_name
 
 EXPORTED_TEXT_FIELDS = ('department', 'job_title')
-REST_FIELD = dict(PROFILE_FIELDS)  # option name -> field of the REST user (department -> dept)
 
 
 def export_user(row, phone_row=None, inventory=None):

@@ -24,6 +24,8 @@ import re
 from ansible_collections.zoomops.provisioning.plugins.module_utils._errors import ZoomError
 from ansible_collections.zoomops.provisioning.plugins.module_utils._phone import normalize_desired as normalize_phone
 from ansible_collections.zoomops.provisioning.plugins.module_utils._users import (
+    CREATE_ACTIONS,
+    USER_TYPES as USER_TYPE_CODES,
     email_problems,
     language_problems,
     timezone_problems,
@@ -43,8 +45,7 @@ except ImportError:
     YamlLoader = None  # pylint: disable=invalid-name
     HAS_YAML = False
 
-CREATE_ACTIONS = ('ssoCreate', 'custCreate', 'autoCreate', 'create')
-USER_TYPES = ('basic', 'licensed')
+USER_TYPES = tuple(USER_TYPE_CODES)
 # Free-text REST profile fields (PATCH /v2/users/{id}). Zoom's list rows may lack one that an entry sets (the
 # documented list has no job_title): that user is then read with GET /v2/users/{id} before planning.
 TEXT_FIELDS = ('department', 'job_title', 'timezone', 'language')

@@ -17,6 +17,7 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._phone import
     read_phone_feature,
     read_phone_user,
 )
+from ansible_collections.zoomops.provisioning.plugins.module_utils._phone_inventory import PHONE_PAGE_SIZE, list_phone_users
 from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_input import TEXT_FIELDS, email_key
 from ansible_collections.zoomops.provisioning.plugins.module_utils._users import (
     PROFILE_FIELDS,
@@ -27,7 +28,6 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._users import
 )
 
 USERS_PAGE_SIZE = 300          # GET /v2/users: the guide's maximum (the spec says 2000; Zoom serves 300)
-PHONE_PAGE_SIZE = 100          # GET /v2/phone/users and /v2/phone/numbers maximum
 MAX_FEATURE_READS = 50         # users without a phone user whose phone feature is read before planning
 SPLIT_PAGES = 4                # list phone users site by site when the unfiltered chain is longer than this
 NUMBER_LOOKUPS = 20            # up to this many wanted numbers are looked up one by one, more list the account's numbers
@@ -86,12 +86,6 @@ def _run_parallel(executor, jobs):
 def list_users(client, status):
     """The users of one status (GET /v2/users, 300 a page)."""
     return list(client.paginate('/v2/users', 'users', params={'status': status}, page_size=USERS_PAGE_SIZE))
-
-
-def list_phone_users(client, site_id=None):
-    """The phone users of the account, or of one site, de-duplicated by id."""
-    params = {'site_id': site_id} if site_id else None
-    return list(client.paginate('/v2/phone/users', 'users', params=params, page_size=PHONE_PAGE_SIZE, dedupe_key='id'))
 
 
 def read_account(client, executor, phone=True, statuses=USER_STATUSES, split_by_site=True):
