@@ -473,6 +473,16 @@ def _simulator(request):
 
 
 @pytest.fixture
+def zoomsim_cases(request):
+    """The file's one simulator (``zoomsim_module``) with the cases world loaded afresh: as clean as a new simulator
+    per test, and faster. A test file opts in by naming it ``zoomsim`` (``sim_client`` and ``run_sim`` then use it)."""
+    pytest.importorskip('zoomsim.testing')
+    sim = request.getfixturevalue('zoomsim_module')
+    sim.load('cases')
+    return sim
+
+
+@pytest.fixture
 def sim_client(request, fake_clock):  # pylint: disable=redefined-outer-name
     """A ZoomClient against this test's simulator (``zoomsim`` and its world), sleeping on ``fake_clock``."""
     from ansible_collections.zoomops.provisioning.plugins.module_utils._client import ZoomClient

@@ -408,13 +408,9 @@ def test_inventory_needs_keeps_reruns_cheap():
 # ---------------------------------------------------------------------------
 
 @pytest.fixture(name='zoomsim')
-def reused_zoomsim(request):
-    """conftest's ``sim_client`` runs on ``zoomsim``: one simulator per file with the cases world loaded afresh for
-    each test is as clean as a new simulator per test, and faster."""
-    pytest.importorskip('zoomsim.testing')
-    sim = request.getfixturevalue('zoomsim_module')
-    sim.load('cases')
-    return sim
+def reused_zoomsim(zoomsim_cases):
+    """conftest's simulator fixtures run on ``zoomsim``: here one simulator for the file (conftest's ``zoomsim_cases``)."""
+    return zoomsim_cases
 
 
 class SimClock:

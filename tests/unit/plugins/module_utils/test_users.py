@@ -54,13 +54,9 @@ DROPPED_CREATE = {'match': {'method': 'POST', 'path': USERS_PATH}, 'fault': 'dro
 
 
 @pytest.fixture(name='zoomsim')
-def reused_zoomsim(request):
-    """conftest's ``sim_client`` runs on ``zoomsim``: one simulator per file with the cases world loaded afresh for
-    each test is as clean as a new simulator per test, and faster."""
-    pytest.importorskip('zoomsim.testing')
-    sim = request.getfixturevalue('zoomsim_module')
-    sim.load('cases')
-    return sim
+def reused_zoomsim(zoomsim_cases):
+    """conftest's simulator fixtures run on ``zoomsim``: here one simulator for the file (conftest's ``zoomsim_cases``)."""
+    return zoomsim_cases
 
 
 def load_world(sim, users=(), account=None, **switches):
