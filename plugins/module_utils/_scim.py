@@ -43,9 +43,10 @@ import re
 from ansible_collections.zoomops.provisioning.plugins.module_utils._client import quote_path
 from ansible_collections.zoomops.provisioning.plugins.module_utils._errors import (
     ZoomAPIError,
+    ZoomPlanError,
     is_missing,
 )
-from ansible_collections.zoomops.provisioning.plugins.module_utils._phone import load_inventory, valid_e164
+from ansible_collections.zoomops.provisioning.plugins.module_utils._phone import load_inventory, normalize_desired, plan_phone, valid_e164
 from ansible_collections.zoomops.provisioning.plugins.module_utils._users import (
     ZoomCreateError,
     after_create,
@@ -431,7 +432,7 @@ def phone_problems(desired):
     ext = desired.get('extension_number')
     if ext is not None and not EXTENSION_RE.match(str(ext).strip()):
         problems.append('extension_number=%r is not an extension: give ASCII digits 0-9 (the full number, site code + short '
-                        'extension, for example 1005), or 0 to let Zoom pick one.' % (ext,))
+                        'extension, for example 1005), or auto to let Zoom pick one.' % (ext,))
     for option in LIST_PHONE_FIELDS:
         values = desired.get(option)
         if values is not None and len(values) > 1:
@@ -448,38 +449,22 @@ def phone_problems(desired):
     return problems
 
 
-def phone_inventory_problems(client, desired):
-    """Reads the account (calling plans, sites, numbers, the extension's owner) before the create: every phone value
-    must exist and be free. Returns problems (empty when nothing phone-related is set)."""
+def phone_inventory_problems(client, desired, email=None):
+    """Reads the account (calling plans, sites, numbers, the extension's owner) before the create and runs the phone
+    planner on a new phone user with these values: every value must exist and be free (plan_phone is the one place
+    that decides). Returns problems (empty when nothing phone-related is set)."""
     ext = str(desired.get('extension_number') or '').strip()
-    ext = int(ext) if EXTENSION_RE.match(ext) and int(ext) else None
+    ext = int(ext) if EXTENSION_RE.match(ext) and int(ext) else None  # 0: Zoom picks one (nothing to check)
     plans, numbers, site = desired.get('calling_plans'), desired.get('phone_numbers'), desired.get('site')
     if not (plans or numbers or site or ext):
         return []
-    inventory = load_inventory(client, calling_plans=bool(plans), numbers=bool(numbers), sites=bool(site),
-                               extensions=[ext] if ext else None)
-    problems = []
-    for ref in plans or ():
-        plan = inventory.resolve_plan(ref)
-        if plan is None:
-            known = ', '.join('%s (%s)' % (p.get('name'), p.get('type')) for p in inventory.calling_plans) or 'none'
-            problems.append('calling_plans: %r is not a calling plan of the account; use one of: %s.' % (ref, known))
-        elif plan.get('available') is not None and plan['available'] <= 0:
-            problems.append('calling_plans: %s has no free seat (0 available): free or buy a seat, or choose another plan.'
-                            % plan.get('name'))
-    for number in numbers or ():
-        found = inventory.number(str(number).strip())
-        if found is None:
-            problems.append('phone_numbers: %s is not a number of the account: give one of its unassigned numbers '
-                            '(zoomops.provisioning.zoom_phone_info gather=numbers lists them).' % number)
-        elif found.get('assignee'):
-            problems.append('phone_numbers: %s is already assigned to %s: give an unassigned number.'
-                            % (number, (found['assignee'] or {}).get('name') or 'someone else'))
-    if site and inventory.resolve_site(site) is None:
-        problems.append('site: %r is not a Zoom Phone site of the account; use one of: %s.'
-                        % (site, ', '.join(item.get('name') or '?' for item in inventory.sites) or 'none'))
-    owner = inventory.extension_owner(ext) if ext else None
-    if owner:
-        problems.append('extension_number: %s is already used by %s: give a free extension, or 0 to let Zoom pick one.'
-                        % (ext, owner.get('email') or owner.get('name') or 'another user'))
-    return problems
+    inventory = load_inventory(client, calling_plans=bool(plans), numbers=[str(n).strip() for n in numbers or ()] or False,
+                               sites=bool(site), extensions=[ext] if ext else None)
+    wanted, problems = normalize_desired(site=site, extension_number=ext, calling_plans=plans or None,
+                                         phone_numbers=numbers or None)
+    if not problems:
+        try:
+            plan_phone(wanted, None, inventory, user_email=email)
+        except ZoomPlanError as exc:
+            problems = exc.problems
+    return [item.get('msg') if isinstance(item, dict) else str(item) for item in problems]

@@ -12,7 +12,7 @@ __metaclass__ = type  # pylint: disable=invalid-name
 from ansible_collections.zoomops.provisioning.plugins.module_utils._phone import summarize_phone_user
 from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_input import email_key
 from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_read import REST_FIELD, USER_STATUSES
-from ansible_collections.zoomops.provisioning.plugins.module_utils._users import PROFILE_FIELDS, UserState, type_name
+from ansible_collections.zoomops.provisioning.plugins.module_utils._users import UserState, type_name
 
 EXPORTED_TEXT_FIELDS = ('department', 'job_title')
 

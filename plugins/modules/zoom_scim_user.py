@@ -103,7 +103,7 @@ options:
   extension_number:
     description:
       - Zoom Phone extension given at creation (Zoom extension C(zoomPhoneExtNumber)), in ASCII digits, the full number (site
-        code + short extension); V(0) lets Zoom pick one. Checked to be free before the user is created.
+        code + short extension); V(auto) (or V(0)) lets Zoom pick one. Checked to be free before the user is created.
       - Write-only (Zoom never returns it), so it is used only when the user is created. Manage the phone setup of
         existing users with M(zoomops.provisioning.zoom_phone_user).
       - The old name C(zoom_phone_extension) is deprecated and will be removed in 2.0.0.
@@ -448,6 +448,8 @@ def validate(params, given=None):
     for name in CREATE_ONLY:
         value = params.get(name)
         desired[name] = None if value is None or (name in LIST_PHONE_FIELDS and not value) else value
+    if str(desired.get('extension_number') or '').strip().lower() == 'auto':
+        desired['extension_number'] = '0'  # the vocabulary's "Zoom picks one" (zoom_phone_user); SCIM spells it 0
     problems += phone_problems(desired)
     if params.get('manager') is not None:
         problems += email_problems(params['manager'], 'manager')
@@ -512,7 +514,7 @@ class Runner(UserRunner):
 
     def check_phone(self, before):
         """The write-only phone values must exist and be free in the account: read before any write (check mode too)."""
-        problems = phone_inventory_problems(self.client, self.desired)
+        problems = phone_inventory_problems(self.client, self.desired, self.email)
         if problems:
             self.result['problems'] = problems
             self.fail('Not creating %s: %d problem%s with the phone values, nothing was sent to Zoom. %s' % (

@@ -163,14 +163,14 @@ def test_create_with_every_phone_field(run, sim):  # pylint: disable=redefined-o
 def test_phone_values_checked_against_the_account_before_any_write(run, sim):  # pylint: disable=redefined-outer-name
     args = {'email': 'pho.bad@example.com', 'extension_number': '1099', 'site': 'Mars', 'calling_plans': ['Nope Plan'],
             'phone_numbers': ['+14155550109']}
-    result = refused_before_write(run, sim, args, 'extension_number: 1099 is already used by taken@example.com',
-                                  "site: 'Mars' is not a Zoom Phone site", 'Main Site',
-                                  "calling_plans: 'Nope Plan' is not a calling plan", 'US/CA Unlimited Calling Plan (200)',
-                                  'phone_numbers: +14155550109 is already assigned', '4 problems')
+    result = refused_before_write(run, sim, args, 'extension_number: 1099 is already used by taken',
+                                  "site: unknown site 'Mars'", 'Main Site',
+                                  "calling_plans: unknown calling plan 'Nope Plan'", 'US/CA Unlimited Calling Plan (200)',
+                                  'phone_numbers: +14155550109 is assigned to user', '4 problems')
     assert len(result['problems']) == 4 and sim.user('pho.bad@example.com') is None
     refused_before_write(run, sim, {'email': 'pho.bad@example.com', 'calling_plans': ['101']}, 'no free seat')
     refused_before_write(run, sim, {'email': 'pho.bad@example.com', 'phone_numbers': ['+14155550999']},
-                         'not a number of the account')
+                         'not a number of this account')
 
 
 def test_old_option_names_still_work_with_a_deprecation(run, sim):  # pylint: disable=redefined-outer-name
@@ -469,3 +469,12 @@ def test_old_and_new_name_together_are_refused(run, sim):  # pylint: disable=red
     result = run({'email': 'both@example.com', 'zoom_phone_extension': '1500', 'extension_number': '1501'})
     assert result['failed'] and 'extension_number and its old name zoom_phone_extension are both set' in result['msg']
     assert sim.calls() == []
+
+
+def test_extension_auto_is_the_vocabulary_for_zoom_picks(run, sim):  # pylint: disable=redefined-outer-name
+    result = run({'email': 'auto.ext@example.com', 'type': 'licensed', 'extension_number': 'auto'})
+    assert not result.get('failed'), result.get('msg')
+    user = sim.user('auto.ext@example.com')
+    with sim.world.lock:
+        assert sim.world.phone_users[user.id].extension_number  # Zoom picked one
+    assert [call[:2] for call in sim.writes()] == [('POST', '/scim2/Users')]
