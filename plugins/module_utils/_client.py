@@ -157,6 +157,13 @@ def encode_query(params):
     return '&'.join(pairs)
 
 
+def uncertain_write(method, path, why, **details):
+    """A write whose outcome is unknown (``why``): not sent again here; the caller confirms it by a lookup."""
+    return ZoomUncertainWriteError(
+        'The outcome of %s %s is unknown: %s. Zoom may or may not have applied it, so it was not sent again. Look the object '
+        'up (rerunning the task does that) before retrying.' % (method, path, why), method=method, path=path, **details)
+
+
 def _format_wait(seconds):
     seconds = int(round(seconds))
     hours, rest = divmod(seconds, 3600)
@@ -485,11 +492,8 @@ class ZoomClient:
                 rule = RETRY_POLICY[outcome]
                 if not retried(rule, idempotent):
                     if rule.otherwise == 'uncertain':
-                        raise ZoomUncertainWriteError(
-                            'The outcome of %s %s is unknown: the connection failed after the request was sent (%s). Zoom may or '
-                            'may not have applied it, so it was not sent again. Look the object up (rerunning the task does '
-                            'that) before retrying.' % (method, log_path, self._reason(exc)),
-                            method=method, path=log_path, cause=self._reason(exc))
+                        raise uncertain_write(method, log_path, 'the connection failed after the request was sent (%s)' % self._reason(exc),
+                                              cause=self._reason(exc))
                     raise connection_error(exc, 'api_url', self.api_url, method, log_path, attempt + 1, outcome, self._reason(exc))
                 if attempt >= self.max_retries:
                     raise connection_error(exc, 'api_url', self.api_url, method, log_path, attempt + 1, outcome, self._reason(exc))
@@ -527,11 +531,8 @@ class ZoomClient:
             rule = RETRY_POLICY[outcome]
             if not retried(rule, idempotent):
                 if rule.otherwise == 'uncertain':
-                    raise ZoomUncertainWriteError(
-                        'The outcome of %s %s is unknown: Zoom answered HTTP %s (%s). Zoom may or may not have applied it, so it '
-                        'was not sent again. Look the object up (rerunning the task does that) before retrying.'
-                        % (method, log_path, status, error.message or 'server error'),
-                        method=method, path=log_path, status=status, cause=error.message)
+                    raise uncertain_write(method, log_path, 'Zoom answered HTTP %s (%s)' % (status, error.message or 'server error'),
+                                          status=status, cause=error.message)
                 raise error
             if rule.wait == 'retry_after':
                 self._count_throttled()

@@ -32,6 +32,7 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._users import
     validate_email,
     validate_name,
 )
+from ansible_collections.zoomops.provisioning.plugins.module_utils._users_input import TEXT_LIMITS
 
 try:
     import yaml
@@ -49,7 +50,7 @@ USER_TYPES = tuple(USER_TYPE_CODES)
 # Free-text REST profile fields (PATCH /v2/users/{id}). Zoom's list rows may lack one that an entry sets (the
 # documented list has no job_title): that user is then read with GET /v2/users/{id} before planning.
 TEXT_FIELDS = ('department', 'job_title', 'timezone', 'language')
-NAME_LIMITS = (('first_name', 64), ('last_name', 64), ('display_name', 128))
+NAME_LIMITS = tuple((name, TEXT_LIMITS[name]) for name in ('first_name', 'last_name', 'display_name'))
 PHONE_KEYS = ('state', 'site', 'extension_number', 'calling_plans', 'phone_numbers')
 ENTRY_KEYS = ('email', 'first_name', 'last_name', 'display_name', 'type', 'active', 'create_action') + TEXT_FIELDS + ('phone',)
 # Old name -> (new top-level key, or ('phone', key)), whether a single value becomes a one-item list.
@@ -306,9 +307,10 @@ class EntryChecker:
         profile['active'] = active
         for option in TEXT_FIELDS:
             value = item.get(option)
-            if value is not None and (not isinstance(value, str) or len(value) > 128 or _CONTROL_CHARS.search(value)):
-                self._problem(index, email, option, '%s must be text of at most 128 characters without control characters.'
-                              % _short(value))
+            limit = TEXT_LIMITS.get(option, 128)
+            if value is not None and (not isinstance(value, str) or len(value) > limit or _CONTROL_CHARS.search(value)):
+                self._problem(index, email, option, '%s must be text of at most %d characters without control characters.'
+                              % (_short(value), limit))
                 value = None
             profile[option] = value
         for option, problems_of in FORMAT_CHECKS:

@@ -27,7 +27,9 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._errors impor
 USER_TYPES = {'basic': 1, 'licensed': 2}
 TYPE_NAMES = {1: 'basic', 2: 'licensed', 3: 'on_prem', 4: 'unassigned', 99: 'none'}
 
-NAME_LIMITS = (('first_name', 64), ('last_name', 64), ('display_name', 128), ('department', 128), ('job_title', 128))
+# Zoom's length limits of a person's text fields (Users API schema); the one table every input checker reads
+TEXT_LIMITS = {'first_name': 64, 'last_name': 64, 'display_name': 128, 'department': 128, 'job_title': 128}
+NAME_LIMITS = tuple(TEXT_LIMITS.items())
 
 # Web portal language codes from Zoom's abbreviation list
 # (https://developers.zoom.us/docs/api/rest/other-references/abbreviation-lists/#languages); Zoom's own spelling.

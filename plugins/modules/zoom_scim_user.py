@@ -389,10 +389,11 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._users import
     stuck_remedy,
     transfer_problems,
 )
+from ansible_collections.zoomops.provisioning.plugins.module_utils._users_input import TEXT_LIMITS
 from ansible_collections.zoomops.provisioning.plugins.module_utils._users_module import UserRunner, person_argument_spec
 
 
-NAME_LIMITS = (('first_name', 64), ('last_name', 64), ('display_name', 128), ('job_title', 128))
+NAME_LIMITS = tuple((name, TEXT_LIMITS[name]) for name in ('first_name', 'last_name', 'display_name', 'job_title'))
 FREE_TEXT = ('department', 'organization', 'cost_center', 'employee_number', 'personal_link_name', 'pronouns')
 COMPARED = [name for name, _where in SCIM_FIELDS] + ['active']
 # old option name -> vocabulary name (issue #12); kept as deprecated aliases until 2.0.0

@@ -21,7 +21,9 @@ from ansible_collections.zoomops.provisioning.plugins.modules import zoom_scim_u
 from ansible_collections.zoomops.provisioning.tests.unit.plugins.modules.test_zoom_user import (  # noqa: E402
     WORLD,
     Sim,
-    assert_no_secret,
+    assert_fault_converges,
+    follow_sim_clock,
+    module_runner,
     warnings_of,
 )
 
@@ -39,25 +41,16 @@ FULL = {'first_name': 'Jane', 'last_name': 'Doe', 'display_name': 'Jane Doe', 't
 
 
 @pytest.fixture
-def sim():
-    server = Sim(SCIM_WORLD)
-    try:
-        yield server
-    finally:
-        server.stop()
+def sim(zoomsim_module, monkeypatch):
+    """SCIM_WORLD served afresh on the one simulator per file."""
+    server = Sim(SCIM_WORLD, handle=zoomsim_module)
+    follow_sim_clock(monkeypatch, zoomsim_module)
+    return server
 
 
 @pytest.fixture
 def run(run_module, sim):  # pylint: disable=redefined-outer-name
-    def runner(args, check=False, diff=True, env=None):
-        full = dict(args)
-        full['_ansible_check_mode'] = check
-        full['_ansible_diff'] = diff
-        result = run_module(zoom_scim_user.main, full, env=env if env is not None else sim.env())
-        assert_no_secret(sim, result)
-        return result
-
-    return runner
+    return module_runner(run_module, zoom_scim_user.main, sim)
 
 
 def converge(run, sim, args):  # pylint: disable=redefined-outer-name
@@ -422,19 +415,7 @@ WRITES = [
 # pylint: disable-next=redefined-outer-name,too-many-arguments
 def test_single_fault_on_every_write_converges_in_the_same_run(run, sim, name, args, method, path, done, fault):
     del name
-    sim.faults({'match': {'method': method, 'path': path}, 'fault': fault})
-    sim.mark()
-    result = run(args)
-    assert sim.fired() == [fault]
-    assert not result.get('failed'), result.get('msg')
-    assert result['changed'] is True and done(sim)
-    with sim.world.lock:
-        assert sum(1 for user in sim.world.users.values() if user.email == args['email']) <= 1
-    created = [call for call in sim.writes() if call[0] == 'POST' and call[2] == 201]
-    assert len(created) <= 1
-    sim.mark()
-    rerun = run(args)
-    assert rerun['changed'] is False and sim.writes() == []
+    assert_fault_converges(run, sim, args, (method, path, done), fault)
 
 
 def test_rest_provisioning_waits_out_the_user_lock(run_module):
