@@ -43,7 +43,7 @@ def _is_numeric_text(text):
     return text.isnumeric()  # every digit is numeric; False for ''
 
 
-def _extension_problem(value):
+def extension_problem(value):
     """The problem of an extension that is not ``auto``, or None when it is a valid full extension number."""
     text = str(value).strip()
     fix = ("give the full extension number in ASCII digits (site code + short extension, %d to %d digits, e.g. 1005) "
@@ -79,7 +79,7 @@ def normalize_desired(site=None, extension_number=None, calling_plans=None, phon
         if text.casefold() == EXTENSION_AUTO:
             desired['extension_number'] = EXTENSION_AUTO
         else:
-            message = _extension_problem(text)
+            message = extension_problem(text)
             if message is None:
                 desired['extension_number'] = int(text)
             else:

@@ -21,6 +21,7 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._errors impor
     CODE_PENDING_SETTINGS,
     ZoomAPIError,
     ZoomError,
+    hint_for,
     is_missing,
 )
 
@@ -156,15 +157,9 @@ def set_phone_feature(client, user_id, enabled, email=None):
     try:
         client.patch('/v2/users/%s' % quote_path(user_id), json={'feature': {'zoom_phone': bool(enabled)}})
     except ZoomAPIError as exc:
-        who = email or user_id
-        if exc.status == 404 and exc.code == CODE_NO_PHONE_LICENCE:
+        if (exc.status, exc.code) in ((404, CODE_NO_PHONE_LICENCE), (400, CODE_PENDING_SETTINGS)):
             raise ZoomAPIError(exc.status, exc.code, exc.message, errors=exc.errors, method=exc.method, path=exc.path,
-                               msg='Cannot enable Zoom Phone for %s: the account has no free Zoom Phone licence (Zoom code 1102: %s). '
-                                   'Buy more Zoom Phone licences or free one (remove phone from a user who no longer needs it), '
-                                   'then rerun.' % (who, exc.message))
-        if exc.status == 400 and exc.code == CODE_PENDING_SETTINGS:
-            raise ZoomAPIError(exc.status, exc.code, exc.message, errors=exc.errors, method=exc.method, path=exc.path,
-                               msg='Cannot %s Zoom Phone for %s: the Zoom user is still pending (Zoom code 1000: %s). The user must '
-                                   'be active first; see zoom_user for why it is pending.'
-                                   % ('enable' if enabled else 'disable', who, exc.message))
+                               msg='Cannot %s Zoom Phone for %s (Zoom code %s: %s). %s' % (
+                                   'enable' if enabled else 'disable', email or user_id, exc.code, exc.message,
+                                   hint_for(exc.status, exc.code, exc.message, exc.method)))
         raise

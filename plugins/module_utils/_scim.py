@@ -38,7 +38,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type  # pylint: disable=invalid-name
 
-import re
 
 from ansible_collections.zoomops.provisioning.plugins.module_utils._client import quote_path
 from ansible_collections.zoomops.provisioning.plugins.module_utils._errors import (
@@ -47,6 +46,7 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._errors impor
     is_missing,
 )
 from ansible_collections.zoomops.provisioning.plugins.module_utils._phone import load_inventory, normalize_desired, plan_phone, valid_e164
+from ansible_collections.zoomops.provisioning.plugins.module_utils._phone_input import extension_problem
 from ansible_collections.zoomops.provisioning.plugins.module_utils._users import (
     ZoomCreateError,
     after_create,
@@ -422,17 +422,18 @@ def delete_scim_user(client, user_id, email):
     return 'removed'
 
 
-# ASCII digits only: str.isdigit() and int() also take other scripts' digits ("²", "٣").
-EXTENSION_RE = re.compile(r'^[0-9]{1,15}$')
+def _chosen_extension(desired):
+    """The extension the user chose, or None when Zoom picks one (``0``, the module turns ``auto`` into it) or none is set."""
+    ext = desired.get('extension_number')
+    return None if ext is None or str(ext).strip() == '0' else str(ext).strip()
 
 
 def phone_problems(desired):
     """Pure checks of the write-only phone attributes (vocabulary names), each naming the option and the fix."""
     problems = []
-    ext = desired.get('extension_number')
-    if ext is not None and not EXTENSION_RE.match(str(ext).strip()):
-        problems.append('extension_number=%r is not an extension: give ASCII digits 0-9 (the full number, site code + short '
-                        'extension, for example 1005), or auto to let Zoom pick one.' % (ext,))
+    ext = _chosen_extension(desired)
+    if ext is not None and extension_problem(ext):  # the one extension rule (zoom_phone_user, the sync, the role)
+        problems.append(extension_problem(ext))
     for option in LIST_PHONE_FIELDS:
         values = desired.get(option)
         if values is not None and len(values) > 1:
@@ -453,13 +454,12 @@ def phone_inventory_problems(client, desired, email=None):
     """Reads the account (calling plans, sites, numbers, the extension's owner) before the create and runs the phone
     planner on a new phone user with these values: every value must exist and be free (plan_phone is the one place
     that decides). Returns problems (empty when nothing phone-related is set)."""
-    ext = str(desired.get('extension_number') or '').strip()
-    ext = int(ext) if EXTENSION_RE.match(ext) and int(ext) else None  # 0: Zoom picks one (nothing to check)
+    ext = _chosen_extension(desired)
     plans, numbers, site = desired.get('calling_plans'), desired.get('phone_numbers'), desired.get('site')
     if not (plans or numbers or site or ext):
         return []
     inventory = load_inventory(client, calling_plans=bool(plans), numbers=[str(n).strip() for n in numbers or ()] or False,
-                               sites=bool(site), extensions=[ext] if ext else None)
+                               sites=bool(site), extensions=[int(ext)] if ext else None)
     wanted, problems = normalize_desired(site=site, extension_number=ext, calling_plans=plans or None,
                                          phone_numbers=numbers or None)
     if not problems:

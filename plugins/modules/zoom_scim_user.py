@@ -102,8 +102,9 @@ options:
     type: str
   extension_number:
     description:
-      - Zoom Phone extension given at creation (Zoom extension C(zoomPhoneExtNumber)), in ASCII digits, the full number (site
-        code + short extension); V(auto) (or V(0)) lets Zoom pick one. Checked to be free before the user is created.
+      - Zoom Phone extension given at creation (Zoom extension C(zoomPhoneExtNumber)), in ASCII digits, the full number
+        (site code + short extension, 2 to 15 digits, the rule of M(zoomops.provisioning.zoom_phone_user)); V(auto) (or
+        V(0)) lets Zoom pick one. Checked to be free before the user is created.
       - Write-only (Zoom never returns it), so it is used only when the user is created. Manage the phone setup of
         existing users with M(zoomops.provisioning.zoom_phone_user).
       - The old name C(zoom_phone_extension) is deprecated and will be removed in 2.0.0.

@@ -587,6 +587,17 @@ class TestApply:
         assert 'Nothing had been changed' in info.value.msg and info.value.changed is False
         assert [e for e in zoomsim.writes_since(start) if 200 <= e['status'] < 300] == []
 
+    def test_pending_user_answer_is_named_with_the_fix(self):
+        class PendingAnswer:  # Zoom's reported 400/1000 for a pending user (the simulator gives it on /settings only)
+            @staticmethod
+            def patch(path, json=None):
+                raise ZoomAPIError(400, 1000, 'User does not exist or has not activated', method='PATCH', path=path)
+
+        with pytest.raises(ZoomAPIError) as info:
+            _phone.set_phone_feature(PendingAnswer(), 'u1', True, email='pending@example.com')
+        msg = info.value.msg
+        assert msg.startswith('Cannot enable Zoom Phone for pending@example.com (Zoom code 1000') and 'rerun' in msg
+
     def test_not_ready_after_enable_reports_the_enable(self, zoomsim, sim_client, sim_clock):
         zoomsim.set_behaviour(phone_provisioning_delay=1000.0)
         uid = zoom_user_id(sim_client, 'nophone@example.com')

@@ -312,7 +312,9 @@ def test_delete_scim_user_admin_refused(sim_client):
     ({'extension_number': '\u00b2'}, 'ASCII digits'),
     ({'extension_number': '\u0663'}, 'ASCII digits'),
     ({'extension_number': '12-3'}, 'ASCII digits'),
-    ({'extension_number': '1' * 16}, 'ASCII digits'),
+    ({'extension_number': '1' * 16}, 'has 16 digits'),
+    ({'extension_number': '7'}, 'has 1 digits'),  # the one extension rule of the collection: 2 to 15 digits
+    ({'extension_number': '0105'}, 'starts with 0'),
     ({'phone_numbers': ['+14155550100', '+14155550101']}, 'at most one'),
     ({'phone_numbers': ['415 555 0100']}, 'E.164'),
     ({'calling_plans': ['200', '300']}, 'at most one'),
