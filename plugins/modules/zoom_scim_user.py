@@ -334,7 +334,7 @@ problems:
   returned: when the task is refused before any change
   type: list
   elements: str
-  sample: ["site: 'Mars' is not a Zoom Phone site of the account; use one of: Main Site."]
+  sample: ["site: unknown site 'Mars'; sites of this account: Main Site."]
 created:
   description: On a failed SCIM or REST create, whether a user was made anyway (false means nothing was created).
   returned: when a create failed
