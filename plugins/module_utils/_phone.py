@@ -44,30 +44,22 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._errors impor
 # pylint: disable=unused-import
 # Re-exported: the modules and zoom_user_sync import every phone name from here.
 from ansible_collections.zoomops.provisioning.plugins.module_utils._phone_input import (  # noqa: F401
-    EXTENSION_AUTO,
-    EXTENSION_MIN_DIGITS,
     check_user_ref,
     normalize_desired,
     problem,
-    valid_e164,
 )
 from ansible_collections.zoomops.provisioning.plugins.module_utils._phone_inventory import (  # noqa: F401
-    ASCII_DIGITS_RE,
     PhoneInventory,
     _as_int,
-    _fold,
     find_numbers,
     inventory_needs,
     load_inventory,
 )
 from ansible_collections.zoomops.provisioning.plugins.module_utils._phone_plan import (  # noqa: F401
     EXTENSION_BY_ZOOM,
-    MAX_NUMBERS_PER_CALL,
     SITE_BY_ZOOM,
-    STEP_LABELS,
     PhonePlan,
     PhoneStep,
-    empty_summary,
     phone_absent_plan,
     phone_up_to_date,
     plan_phone,

@@ -45,8 +45,11 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._errors impor
     ZoomPlanError,
     is_missing,
 )
-from ansible_collections.zoomops.provisioning.plugins.module_utils._phone import load_inventory, normalize_desired, plan_phone, valid_e164
-from ansible_collections.zoomops.provisioning.plugins.module_utils._phone_input import extension_problem
+from ansible_collections.zoomops.provisioning.plugins.module_utils._phone import (
+    load_inventory,
+    normalize_desired,
+    plan_phone,
+)
 from ansible_collections.zoomops.provisioning.plugins.module_utils._users import (
     ZoomCreateError,
     after_create,
@@ -429,24 +432,16 @@ def _chosen_extension(desired):
 
 
 def phone_problems(desired):
-    """Pure checks of the write-only phone attributes (vocabulary names), each naming the option and the fix."""
-    problems = []
-    ext = _chosen_extension(desired)
-    if ext is not None and extension_problem(ext):  # the one extension rule (zoom_phone_user, the sync, the role)
-        problems.append(extension_problem(ext))
+    """Pure checks of the write-only phone attributes (vocabulary names), each naming the option and the fix: the
+    format rules of every module (``normalize_desired``), and SCIM's one value per attribute at creation."""
+    _wanted, found = normalize_desired(site=desired.get('site'), extension_number=_chosen_extension(desired),
+                                       calling_plans=desired.get('calling_plans'), phone_numbers=desired.get('phone_numbers'))
+    problems = [item['msg'] for item in found]
     for option in LIST_PHONE_FIELDS:
         values = desired.get(option)
         if values is not None and len(values) > 1:
             problems.append('%s lists %d values; Zoom\'s SCIM API takes one at creation: give at most one (manage more with '
                             'zoomops.provisioning.zoom_phone_user).' % (option, len(values)))
-        for value in values or ():
-            if value is None or not str(value).strip():
-                problems.append('%s has an empty entry: remove it or give a value.' % option)
-            elif option == 'phone_numbers' and not valid_e164(str(value).strip()):
-                problems.append('phone_numbers: %r is not an E.164 number; write it as + country code and digits without '
-                                'spaces or dashes, for example +14155550100.' % (value,))
-    if desired.get('site') is not None and not str(desired['site']).strip():
-        problems.append('site must not be empty: give a Zoom Phone site name or leave it out (main site).')
     return problems
 
 

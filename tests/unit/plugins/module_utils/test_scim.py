@@ -319,7 +319,7 @@ def test_delete_scim_user_admin_refused(sim_client):
     ({'phone_numbers': ['415 555 0100']}, 'E.164'),
     ({'calling_plans': ['200', '300']}, 'at most one'),
     ({'calling_plans': ['']}, 'empty entry'),
-    ({'site': '  '}, 'site must not be empty'),
+    ({'site': '  '}, 'site: empty value'),
 ])
 def test_phone_problems(desired, words):
     problems = phone_problems(desired)
