@@ -29,28 +29,20 @@ import re
 import shutil
 import sys
 
-try:
-    import yaml
-    try:
-        from yaml import CSafeLoader as YamlLoader
-    except ImportError:
-        from yaml import SafeLoader as YamlLoader
-except ImportError:  # ansible-core requires PyYAML; a JSON people file still works without it
-    yaml = None  # pylint: disable=invalid-name
-    YamlLoader = None  # pylint: disable=invalid-name
+# The role runs inside its collection (ansible_collections/zoomops/provisioning/roles/phone_user/files): the people
+# file and the deprecated keys are read by zoom_user_sync's own code, so role and module cannot drift apart.
+sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), *([os.pardir] * 6))))
+# pylint: disable-next=wrong-import-position
+from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_input import DEPRECATED_KEYS, load_users_file  # noqa: E402
 
-YamlError = yaml.YAMLError if yaml is not None else ValueError
 
-# Deprecated flat keys of a person and the phone.* field each stands for (zoom_user_sync maps them and warns).
-FLAT_PHONE_KEYS = {
-    'extension': 'extension_number', 'phone_number': 'phone_numbers', 'calling_plan': 'calling_plans',
-    'site': 'site', 'extension_number': 'extension_number', 'calling_plans': 'calling_plans',
-    'phone_numbers': 'phone_numbers',
-}
-RENAMED_KEYS = {'user_type': 'type'}
+def _current_name(key):
+    """The name a person's key stands for now: ``dept`` -> ``department``, ``extension`` -> ``phone.extension_number``."""
+    new = DEPRECATED_KEYS[key][0] if key in DEPRECATED_KEYS else key
+    return new if isinstance(new, str) else '.'.join(new)
+
 
 _INDEX = re.compile(r'users(?:_file)?\[(\d+)\]')
-_OWNER = re.compile(r'^([^\s:()|]+@[^\s:()|]+)[ :]')
 _ENTRY_PREFIX = re.compile(r'^users(?:_file)?\[\d+\](?: \([^)]*\))?(?:: |\.)?')
 _EMAIL_PREFIX = re.compile(r'^[^\s:()|]+@[^\s:()|]+: ')
 
@@ -61,10 +53,8 @@ def _fields(person):
     for key, value in person.items():
         if key == 'phone' and isinstance(value, dict):
             fields.update('phone.' + name for name in value)
-        elif key in FLAT_PHONE_KEYS:
-            fields.add('phone.' + FLAT_PHONE_KEYS[key])
         else:
-            fields.add(RENAMED_KEYS.get(key, key))
+            fields.add(_current_name(key))
     return fields
 
 
@@ -79,7 +69,7 @@ def merge_defaults(person, defaults):
             phone = dict((name, item) for name, item in value.items() if 'phone.' + name not in own)
             if phone:
                 merged['phone'] = phone
-        elif ('phone.' + FLAT_PHONE_KEYS[key] if key in FLAT_PHONE_KEYS else RENAMED_KEYS.get(key, key)) not in own:
+        elif _current_name(key) not in own:
             merged[key] = value
     for key, value in person.items():
         if key == 'phone' and isinstance(value, dict) and isinstance(merged.get('phone'), dict):
@@ -90,10 +80,13 @@ def merge_defaults(person, defaults):
 
 
 def people_of(request):
-    """The people of a request: its list, else the entries of its people file."""
+    """The people of a request: its list, else the entries of its people file (ValueError naming the file if unreadable)."""
     if request.get('people') is not None:
         return request['people']
-    return read_people(request['people_file'])
+    people, error = load_users_file(request['people_file'])
+    if error:
+        raise ValueError(error.replace('users_file=', 'phone_user_people_file=', 1))
+    return people
 
 
 def prepare(request, work_dir):
@@ -138,45 +131,27 @@ def _detail(changes, created):
 
 
 def _refusals(result):
-    """Problems of a refused list: (by position in the list, by email).
-
-    From ``problem_details`` (index, email, field, message) when the module gives them, else from the problem texts:
-    positions from ``users[N]`` / ``users_file[N]`` (both entries of a duplicate), emails from an ``email: `` prefix.
-    """
+    """Problems of a refused list: (by position in the list, by email), from zoom_user_sync's ``problem_details``
+    (index, email, field, message). Only its input refusal names people; other refusals have none (everyone is
+    reported "not started")."""
     by_index, by_email = {}, {}
-    details = result.get('problem_details')
-    if details:
-        for detail in details:
-            message = str(detail.get('message') or '')
-            field = detail.get('field')
-            text = _EMAIL_PREFIX.sub('', _ENTRY_PREFIX.sub('', message))
-            if text.startswith('phone: '):
-                text = text[len('phone: '):]
-            if field and not text.startswith(field):
-                name = field.rsplit('.', 1)[-1]
-                text = field + text[len(name):] if text.startswith(name + ': ') else '%s: %s' % (field, text)
-            # a duplicate names the other entry too ("also users[2]"): both people see the problem
-            indexes = set(int(index) for index in _INDEX.findall(message))
-            if detail.get('index') is not None:
-                indexes.add(int(detail['index']))
-            for index in sorted(indexes):
-                by_index.setdefault(index, []).append(text)
-            if not indexes and detail.get('email'):
-                by_email.setdefault(str(detail['email']).lower(), []).append(text)
-        return by_index, by_email
-    texts = result.get('problems')
-    if texts is None:
-        msg = result.get('msg') or ''
-        texts = re.split(r' problems?: ', msg, maxsplit=1)[-1].split(' | ') if re.search(r' problems?: ', msg) else []
-    for text in texts:
-        text = str(text)
-        short = _EMAIL_PREFIX.sub('', _ENTRY_PREFIX.sub('', text))
-        indexes = sorted(set(int(index) for index in _INDEX.findall(text)))
-        for index in indexes:
-            by_index.setdefault(index, []).append(short)
-        owner = _OWNER.match(text)
-        if not indexes and owner:
-            by_email.setdefault(owner.group(1).lower(), []).append(short)
+    for detail in result.get('problem_details') or ():
+        message = str(detail.get('message') or '')
+        field = detail.get('field')
+        text = _EMAIL_PREFIX.sub('', _ENTRY_PREFIX.sub('', message))
+        if text.startswith('phone: '):
+            text = text[len('phone: '):]
+        if field and not text.startswith(field):
+            name = field.rsplit('.', 1)[-1]
+            text = field + text[len(name):] if text.startswith(name + ': ') else '%s: %s' % (field, text)
+        # a duplicate names the other entry too ("also users[2]"): both people see the problem
+        indexes = set(int(index) for index in _INDEX.findall(message))
+        if detail.get('index') is not None:
+            indexes.add(int(detail['index']))
+        for index in sorted(indexes):
+            by_index.setdefault(index, []).append(text)
+        if not indexes and detail.get('email'):
+            by_email.setdefault(str(detail['email']).lower(), []).append(text)
     return by_index, by_email
 
 
@@ -238,27 +213,18 @@ def _entry(email, check, refused, problems, planned, got):
     return item
 
 
-def read_people(path):
-    """The people of a users file: a JSON or YAML list, or a mapping whose ``users`` key holds the list."""
-    with open(path, 'rb') as handle:
-        text = handle.read().decode('utf-8')
-    if text.lstrip()[:1] in ('[', '{') or yaml is None:
-        data = json.loads(text)
-    else:
-        data = yaml.load(text, Loader=YamlLoader)  # nosec B506 - a safe loader
-    if isinstance(data, dict) and 'users' in data:
-        data = data['users']
-    return data if isinstance(data, list) else []
+def list_refused(result):
+    """True when zoom_user_sync wrote nothing because it refused the list (or could not plan it at all)."""
+    return 'totals' not in result or bool(result.get('refusal') or (result.get('plan') or {}).get('refusal'))
 
 
-def build_report(people, result, plan, check_mode=False):
+def build_report(people, result, plan, check_mode=False, refused=False):
     """One report entry per person, in list order, from the zoom_user_sync result and its plan document.
 
     ``status``: done | would_create | would_change (check mode) | pending | failed | skipped (protected) |
     refused (the person's problems refused the list) | not_started (the list was refused for others' problems).
     """
     planned = dict((str(entry.get('email')).lower(), entry) for entry in plan.get('users') or [])
-    refused = 'totals' not in result or bool(result.get('refusal') or (result.get('plan') or {}).get('refusal'))
     by_index, by_email = _refusals(result) if refused else ({}, {})
     outcome = _outcomes(result)
     report = []
@@ -274,14 +240,16 @@ def build_report(people, result, plan, check_mode=False):
 COMPLETE = ('done', 'would_create', 'would_change')
 
 
-def summary(report, pending_fails=True, check_mode=False):
-    """The lines of the report, the emails of the people not completed, the count per status, and the mode."""
+def summary(report, pending_fails=True, check_mode=False, refused=False):
+    """The lines of the report, the emails of the people not completed, the count per status, the mode, and whether
+    the list was refused."""
     counts = {}
     for item in report:
         counts[item['status']] = counts.get(item['status'], 0) + 1
     incomplete = [item['email'] for item in report
                   if item['status'] not in COMPLETE and (pending_fails or item['status'] != 'pending')]
-    return {'lines': [item['line'] for item in report], 'incomplete': incomplete, 'counts': counts, 'check': check_mode}
+    return {'lines': [item['line'] for item in report], 'incomplete': incomplete, 'counts': counts, 'check': check_mode,
+            'refused': refused}
 
 
 def main(argv=None):
@@ -298,19 +266,21 @@ def main(argv=None):
     if args.command == 'prepare':
         try:
             prepare(request, args.work_dir)
-        except (IOError, OSError, ValueError, YamlError) as exc:
-            sys.exit('phone_user_people_file=%s cannot be read as a YAML or JSON people file: %s' % (request.get('people_file'), exc))
+        except (IOError, OSError, ValueError) as exc:
+            sys.exit(str(exc))
     elif args.command == 'report':
         plan = _read_plan(os.path.join(args.work_dir, 'plan.json'))
         shutil.rmtree(args.work_dir, ignore_errors=True)
         try:
             people = people_of(request)
-        except (IOError, OSError, ValueError, YamlError):
+        except ValueError:
             people = []  # zoom_user_sync refused the file; its message says why
         check_mode = args.mode == 'check'
-        entries = build_report(people if isinstance(people, list) else [], request.get('result') or {}, plan, check_mode)
+        result = request.get('result') or {}
+        refused = list_refused(result)
+        entries = build_report(people if isinstance(people, list) else [], result, plan, check_mode, refused)
         # two lines: the summary, then the report (the role keeps each in a fact of its own)
-        sys.stdout.write(json.dumps(summary(entries, args.pending == 'pending-fails', check_mode)) + '\n'
+        sys.stdout.write(json.dumps(summary(entries, args.pending == 'pending-fails', check_mode, refused)) + '\n'
                          + json.dumps(entries) + '\n')
     else:
         parser.error('give a command: prepare or report')
