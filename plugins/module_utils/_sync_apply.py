@@ -30,27 +30,24 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_input i
 from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_plan import OUTCOMES, REMOVAL_ACTIONS, field_order
 from ansible_collections.zoomops.provisioning.plugins.module_utils._phone_inventory import list_phone_users
 from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_read import list_users
+from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_report import now_iso
 from ansible_collections.zoomops.provisioning.plugins.module_utils._users import (
     UserState,
     ZoomCreateError,
     apply_user,
     create_body,
+    create_refused,
     create_with_confirmation,
     diagnose_pending,
     lookup_user,
     plan_user,
     remove_user,
 )
-from ansible_collections.zoomops.provisioning.plugins.module_utils._users import create_refused
 
 BATCH_MAX = 10                 # POST /v2/phone/users/batch takes at most 10 users
 BATCH_LANES = 2                # batch adds in flight at once (Zoom answers 429 to concurrent batch adds)
 DEFAULT_CONCURRENCY = 16
 PROGRESS_INTERVAL = 2.0        # seconds between two progress lines during the apply
-
-
-def _now_iso():
-    return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
 
 
 class Progress:
@@ -83,7 +80,7 @@ class Progress:
     def _write(self, event, **fields):
         if self._handle is None:
             return
-        line = {'time': _now_iso(), 'elapsed': round(self.clock() - self.started, 3), 'event': event}
+        line = {'time': now_iso(), 'elapsed': round(self.clock() - self.started, 3), 'event': event}
         line.update(fields)
         self._handle.write(json.dumps(line, sort_keys=False) + '\n')
         self._handle.flush()
@@ -293,7 +290,6 @@ class Applier:
     def _apply_create(self, entry):
         """The create with confirmation of ``_users`` (a lost answer is settled by a lookup; re-sent only when the lookup
         proved it did not land), then the fields POST /v2/users does not take, then the phone."""
-        user = entry.desired
         try:
             created = self._create(entry)
         except ZoomCreateError as exc:
@@ -307,7 +303,7 @@ class Applier:
             self.created.append(entry)
         state = entry.state = created.state
         if state.status == 'pending':
-            self._pending(entry, state)
+            self._pending(entry)
             return
         follow = [change for change in plan_user(entry.profile, state) if change.action != 'create']
         if follow:
@@ -344,10 +340,10 @@ class Applier:
             lambda: lookup_user(self.client, user.email), from_answer, lambda exc: error_kind(exc) == 'already_exists',
             lambda exc: create_refused(user.email, entry.profile, user.create_action, exc))
 
-    def _pending(self, entry, state):
-        reason, remedy = diagnose_pending(None, entry.email, state=state, created_now=True,
-                                          create_action=entry.desired.create_action, domains=self.snap.domains)
-        self.outcome.set(entry, 'pending', reason=reason, remedy=remedy, created=True)
+    def _pending(self, entry, created=True):
+        reason, remedy = diagnose_pending(None, entry.email, create_action=entry.desired.create_action,
+                                          domains=self.snap.domains)
+        self.outcome.set(entry, 'pending', reason=reason, remedy=remedy, created=created)
 
     def _left_pending(self, entry):
         """Look a just-created user up before its per-user phone steps; True (reported pending) when Zoom left it
@@ -357,7 +353,7 @@ class Applier:
             if state.id:
                 entry.state = state
             return False
-        self._pending(entry, state)
+        self._pending(entry)
         return True
 
     def _apply_update(self, entry):
@@ -400,10 +396,7 @@ class Applier:
             return apply_phone(self.client, user_id, entry.phone_plan, wait_budget=self.wait_budget, sleep=self.sleep)
         except ZoomPhoneStepError as exc:
             if _is_pending_error(exc):
-                pending = UserState(entry.email, 'pending', id=user_id)
-                reason, remedy = diagnose_pending(None, entry.email, state=pending, created_now=entry.action == 'create',
-                                                  create_action=entry.desired.create_action, domains=self.snap.domains)
-                self.outcome.set(entry, 'pending', reason=reason, remedy=remedy, created=entry.action == 'create')
+                self._pending(entry, created=entry.action == 'create')
                 return []
             self._fail(entry, exc, 'created, but ' if entry.action == 'create' else '')
         except ZoomError as exc:
@@ -496,7 +489,7 @@ class Applier:
             return
         for entry in created:
             if entry.key in pending:
-                self._pending(entry, UserState(entry.email, 'pending'))
+                self._pending(entry)
 
     def _batch_done(self, entry):
         if entry.action == 'create':

@@ -26,8 +26,10 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._phone import
 from ansible_collections.zoomops.provisioning.plugins.module_utils._users import (
     CREATE_ACTIONS,
     USER_TYPES as USER_TYPE_CODES,
+    email_domain,
     email_problems,
     language_problems,
+    norm_email as email_key,
     timezone_problems,
     validate_email,
     validate_name,
@@ -78,11 +80,6 @@ _TRUE = ('y', 'yes', 'on', '1', 'true', 't')
 _FALSE = ('n', 'no', 'off', '0', 'false', 'f')
 
 
-def email_key(email):
-    """The case-insensitive key of an email (Zoom compares emails case-insensitively)."""
-    return (email or '').strip().casefold()
-
-
 def _short(value, limit=60):
     text = repr(value)
     return text if len(text) <= limit else text[:limit - 3] + '...'
@@ -107,9 +104,9 @@ class Scope:
         return bool(self.domains or self.patterns)
 
     def contains(self, email):
-        key = email_key(email)
-        if key.rsplit('@', 1)[-1] in self.domains:
+        if email_domain(email) in self.domains:
             return True
+        key = email_key(email)
         return any(fnmatch.fnmatchcase(key, pattern) for pattern in self.patterns)
 
     def protected_reason(self, email, state=None):

@@ -22,12 +22,14 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_input i
 from ansible_collections.zoomops.provisioning.plugins.module_utils._users import (
     Change,
     diagnose_pending,
-    managed_domain_problem,
+    email_domain,
+    managed_domain_blocks,
     pending_create_action,
     plan_removal,
     plan_user,
     predict_create_from,
     removal_problems,
+    transfer_state_problem,
     type_name,
 )
 
@@ -117,8 +119,7 @@ class SyncPlan:
     would refuse (code 1107), refused as a group with the choice; ``refusal`` is set by the guards.
     """
 
-    def __init__(self, entries, problems, scope, options, in_scope_count=0, unmanaged=0, blocked_removals=(),
-                 managed_domains=()):
+    def __init__(self, entries, problems, scope, options, in_scope_count=0, unmanaged=0, blocked_removals=()):
         order = dict((name, index) for index, name in enumerate(ACTIONS))
         self.entries = sorted(entries, key=lambda e: (order.get(e.action, len(order)), e.key))
         self.problem_items = [item if isinstance(item, Problem) else Problem(str(item)) for item in problems]
@@ -127,11 +128,15 @@ class SyncPlan:
         self.in_scope_count = in_scope_count
         self.unmanaged = unmanaged
         self.blocked_removals = list(blocked_removals)
-        self.managed_domains = sorted(managed_domains or ())
         self.digest = plan_digest([entry.to_dict() for entry in self.entries if entry.action != 'unchanged'], self.options)
         self.refusal = None          # set by the guards: {rule, message, remedy, numbers, ...}
         self.already_applied = None  # set by the module: {approved_digest, message} when the approved plan is done
         self.unlisted_ignored = []   # users of the scope left alone by unlisted: ignore (not covered by the digest)
+
+    @property
+    def blocked_domains(self):
+        """The managed domains of the blocked removals (for the 1107 refusal)."""
+        return sorted(set(email_domain(email) for email in self.blocked_removals))
 
     @property
     def problems(self):
@@ -270,9 +275,8 @@ class Planner:
                 else:
                     entries.append(entry)
         self._check_transfer_to(entries)
-        blocked_domains = sorted(set(email.rsplit('@', 1)[-1].casefold() for email in self.blocked))
         plan = SyncPlan(entries, self.problems, self.scope, self.options, in_scope_count=in_scope, unmanaged=unmanaged,
-                        blocked_removals=self.blocked, managed_domains=blocked_domains)
+                        blocked_removals=self.blocked)
         plan.unlisted_ignored = sorted(self.ignored, key=lambda item: email_key(item['email']))
         return plan
 
@@ -284,11 +288,8 @@ class Planner:
                                       for entry in entries):
             return
         target = self.snap.state(transfer_to)
-        problem = None
-        if target.status != 'active':
-            problem = ('transfer_to=%s is not an active user of the account (%s): name an active user of this account who '
-                       'receives the data of the users removed.' % (transfer_to, target.zoom_status))
-        else:
+        problem = transfer_state_problem(transfer_to, None, target, whose='the users removed')
+        if problem is None:
             for entry in entries:
                 if entry.key == email_key(transfer_to) and entry.action in REMOVAL_ACTIONS + ('update',) \
                         and entry.predicted_status in ('inactive', 'absent'):
@@ -315,7 +316,7 @@ class Planner:
     def _plan_pending(self, user, state):
         entry = Entry(state.email, 'pending', state, user)
         action = pending_create_action(state.user, user.create_action)
-        entry.reason, entry.remedy = diagnose_pending(None, state.email, state=state, create_action=action,
+        entry.reason, entry.remedy = diagnose_pending(None, state.email, create_action=action,
                                                       domains=self.snap.domains)
         entry.predicted_status = 'pending'
         entry.note = 'pending: Zoom ignores updates until the person accepts; nothing is sent for this user'
@@ -328,7 +329,7 @@ class Planner:
             profile = dict(profile, type=self.options['new_user_type'])  # type is applied on create only
         entry.profile = profile
         changes = plan_user(profile, state)
-        status, reason, remedy = predict_create_from(user.email, user.create_action, state, self.snap.domains)
+        status, reason, remedy = predict_create_from(user.email, user.create_action, self.snap.domains)
         if profile.get('active') is False and status == 'active':
             changes.append(Change('deactivate', before=True, after=False))
             status = 'inactive'
@@ -443,13 +444,13 @@ class Planner:
             entry.unlisted = True
             return entry
         action = self.options['removal_action']
-        problems = removal_problems(state, action, self.options['transfer_to'], None, self.options['allow_data_loss'],
-                                    managed=self.snap.managed_domains)
-        blocked = managed_domain_problem(email, action)
-        if blocked in problems:
-            # Zoom would answer 1107: refused with the choice for every such user at once (guards)
-            problems.remove(blocked)
+        managed = self.snap.managed_domains
+        if managed_domain_blocks(state, action, managed):
+            # Zoom would answer 1107: refused with the choice for every such user at once (guards), not per user
             self.blocked.append(email)
+            managed = None
+        problems = removal_problems(state, action, self.options['transfer_to'], None, self.options['allow_data_loss'],
+                                    managed=managed)
         for text in problems:
             self.problems.append(Problem('%s (not in the list): %s' % (email, text), email=email, field='unlisted'))
         if problems or email in self.blocked:

@@ -31,7 +31,7 @@ TOTAL_COLUMNS = (('remove', 'Remove'), ('deactivate', 'Deactivate'), ('create', 
                  ('pending', 'Pending'), ('skip', 'Protected'), ('unchanged', 'Unchanged'))
 
 
-def _now_iso():
+def now_iso():
     return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
 
 
@@ -40,7 +40,7 @@ def plan_document(plan, generated_at=None, unchanged=True):
     doc = {
         'format': PLAN_FORMAT,
         'digest': plan.digest,
-        'generated_at': generated_at or _now_iso(),
+        'generated_at': generated_at or now_iso(),
         'options': plan.options,
         'totals': plan.totals,
         'outcomes': plan.outcome_totals,

@@ -82,6 +82,7 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._users_pendin
     pending_create_action,
     pending_diagnosis,
     predict_create_from,
+    predicted_pending,
     remedy_for,
     stuck_remedy,
 )
@@ -303,14 +304,22 @@ def managed_domain_problem(email, removal_action='disassociate', status='active'
             'transferred). Nothing was removed.' % (email, email_domain(email), removal_action, instead))
 
 
-def transfer_state_problem(transfer_to, email, target):
-    """Pure: why ``transfer_to`` (looked up as ``target``) cannot receive the data of ``email``; None if it can."""
-    if norm_email(transfer_to) == norm_email(email):
+def managed_domain_blocks(state, removal_action, managed):
+    """True when Zoom would answer 1107: disassociating an active or inactive user of a managed domain (``managed``:
+    the account's managed domains, None = unknown)."""
+    return (removal_action == 'disassociate' and bool(managed) and state.status in ('active', 'inactive')
+            and email_domain(state.email) in managed)
+
+
+def transfer_state_problem(transfer_to, email, target, whose=None):
+    """Pure: why ``transfer_to`` (looked up as ``target``) cannot receive the data of ``email`` (or of ``whose``, in
+    words, for several users); None if it can."""
+    if email is not None and norm_email(transfer_to) == norm_email(email):
         return 'transfer_to must be another user than %s (the user being removed).' % email
     if target is None or target.status == 'active':
         return None
     return ('transfer_to=%s is not an active user of the account (%s): name an active user of this account who receives '
-            'the data of %s.' % (transfer_to, target.zoom_status, email))
+            'the data of %s.' % (transfer_to, target.zoom_status, whose or email))
 
 
 def transfer_target_problem(client, transfer_to, email):
@@ -338,7 +347,7 @@ def removal_problems(state, removal_action='disassociate', transfer_to=None, tra
         problems.append('removal_action=delete permanently deletes %s with their meetings, webinars, recordings and '
                         'whiteboards: set transfer_to (the email of the user who receives them) or allow_data_loss=true.'
                         % state.email)
-    if removal_action == 'disassociate' and managed and email_domain(state.email) in managed:
+    if managed_domain_blocks(state, removal_action, managed):
         problems.append(managed_domain_problem(state.email, removal_action, state.status))
     if transfer_to:
         problem = transfer_state_problem(transfer_to, state.email, transfer_state)

@@ -110,15 +110,11 @@ class PendingDiagnosis:
         self.remedy = remedy
         self.evidence = evidence
 
-    def __iter__(self):
-        return iter((self.reason, self.remedy))
-
 
 _MISSING = object()
 
 
-def pending_diagnosis(client, email, state=None, created_now=False, create_action=None, pre_state=None,
-                      domains=_MISSING):
+def pending_diagnosis(client, email, create_action=None, pre_state=None, domains=_MISSING):
     """Diagnose a pending user by elimination (docs/ZOOM-API-FACTS.md §3).
 
     ``create 'create'`` -> awaiting_confirmation. For ssoCreate (which Zoom refuses unless SSO pre-provisioning is on,
@@ -126,9 +122,8 @@ def pending_diagnosis(client, email, state=None, created_now=False, create_actio
     owns a personal Zoom account -> existing_zoom_account. Any other create action, or unknown domains -> unknown.
     A 1010 answer before the create (``pre_state.status == 'external'``) is extra evidence only: Zoom may answer 1010
     for every email outside the account. Needs no call when ``domains`` is given (``client`` may then be None), so the
-    creating run and every rerun reach the same answer. ``state``/``created_now`` are accepted for old callers.
+    creating run and every rerun reach the same answer.
     """
-    del state, created_now
     evidence = []
     if create_action == 'create':
         evidence.append('the user was invited with the create action "create" (an email invitation)')
@@ -156,9 +151,9 @@ def pending_diagnosis(client, email, state=None, created_now=False, create_actio
     return PendingDiagnosis(reason, remedy_for(reason, email), evidence)
 
 
-def diagnose_pending(client, email, state=None, created_now=False, create_action=None, pre_state=None, domains=_MISSING):
+def diagnose_pending(client, email, create_action=None, pre_state=None, domains=_MISSING):
     """``(reason, remedy)`` of ``pending_diagnosis``."""
-    found = pending_diagnosis(client, email, state, created_now, create_action, pre_state, domains)
+    found = pending_diagnosis(client, email, create_action, pre_state, domains)
     return found.reason, found.remedy
 
 
@@ -171,16 +166,20 @@ def pending_create_action(user, default):
     return default
 
 
-def predict_create_from(email, create_action, state, domains):
+def predict_create_from(email, create_action, domains):
     """Pure: predicted ``(zoom_status, pending_reason, remedy)`` of creating ``email``.
 
     Only an invitation (``create``) and ssoCreate outside the associated domains are predicted pending: a personal
     account cannot be seen before the create (a 1010 lookup is no proof), so it is diagnosed after it.
-    ``state`` is accepted for old callers.
     """
-    del state
     if create_action == 'create':
         return 'pending', 'awaiting_confirmation', remedy_for('awaiting_confirmation', email)
     if create_action == 'ssoCreate' and domains is not None and email_domain(email) not in domains:
         return 'pending', 'domain_not_associated', remedy_for('domain_not_associated', email)
     return 'active', None, None
+
+
+def predicted_pending(email, create_action, domains):
+    """Pure: the ``PendingDiagnosis`` of creating ``email`` when the create would leave it pending, else None."""
+    status, _reason, _remedy = predict_create_from(email, create_action, domains)
+    return pending_diagnosis(None, email, create_action=create_action, domains=domains) if status == 'pending' else None

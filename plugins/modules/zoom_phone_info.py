@@ -176,7 +176,7 @@ def user_row(client, ref, inventory):
            'phone': summarize_phone_user(None)}
     if state.status == 'pending':
         row['pending_reason'], row['remedy'] = diagnose_pending(
-            client, state.email, state=state, create_action=pending_create_action(state.user, 'ssoCreate'))
+            client, state.email, create_action=pending_create_action(state.user, 'ssoCreate'))
     if state.status in ('active', 'inactive') and state.id:
         phone, feature = read_phone_state(client, state.id)
         row['phone_user'] = phone

@@ -282,6 +282,7 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._users import
     email_domain,
     lookup_user,
     pending_create_action,
+    predicted_pending,
     stuck_remedy,
 )
 
@@ -348,7 +349,7 @@ def _user_problems(client, state, email, check_mode, result):
                         'the new user is planned.' % email)]
     reason = remedy = None
     if state.status == 'pending':
-        reason, remedy = diagnose_pending(client, email, state=state,
+        reason, remedy = diagnose_pending(client, email,
                                           create_action=pending_create_action(state.user, 'ssoCreate'))
     elif state.status == 'stuck_invitation':
         reason, remedy = 'stuck_invitation', stuck_remedy(email)
@@ -360,8 +361,7 @@ def _user_problems(client, state, email, check_mode, result):
 
 def _warn_if_predicted_pending(module, client, email, result):
     """Check mode for a user still to be created: say when ssoCreate would leave it pending (docs/ZOOM-API-FACTS.md §3)."""
-    domains = account_domains(client)
-    if domains is not None and email_domain(email) not in domains:
+    if predicted_pending(email, 'ssoCreate', account_domains(client)):
         text = ('%s does not exist yet and its domain %s is not an associated domain of the account: created with ssoCreate '
                 '(the default of zoomops.provisioning.zoom_user) it would be pending, and this phone setup would fail '
                 'until the domain is associated.' % (email, email_domain(email)))

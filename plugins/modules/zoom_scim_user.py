@@ -384,7 +384,7 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._users import
     pending_create_action,
     pending_diagnosis,
     plan_removal,
-    predict_create_from,
+    predicted_pending,
     raise_problems,
     remove_user,
     stuck_remedy,
@@ -692,16 +692,14 @@ class Runner(UserRunner):
         email, desired = self.email, self.desired
         action = self.params['create_action_rest']
         domains = account_domains(self.client) if action == 'ssoCreate' else None
-        status, _reason, _remedy = predict_create_from(email, action, None, domains)
-        predicted = pending_diagnosis(self.client, email, create_action=action, domains=domains) \
-            if status == 'pending' else None
+        predicted = predicted_pending(email, action, domains)
         if predicted and predicted.reason != 'awaiting_confirmation' and self.params['on_pending'] == 'fail':
             self.set_pending(predicted)
             self.fail('Not provisioning %s through the REST API: with create_action_rest=%s the user would be pending (%s). %s'
                       % (email, action, predicted.reason, predicted.remedy), before)
         self.check_phone(before)
         actions = (['remove:withdraw'] if withdraw else []) + ['create']
-        if status == 'active':
+        if predicted is None:
             follow = plan_scim(desired, fresh_view(desired))
             follow.update(create_time_changes(desired, {}))
             actions += change_labels(follow)

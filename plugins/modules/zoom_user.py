@@ -300,7 +300,7 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._users import
     pending_diagnosis,
     plan_removal,
     plan_user,
-    predict_create_from,
+    predicted_pending,
     profile_problems,
     raise_problems,
     remove_user,
@@ -429,7 +429,8 @@ class Runner(UserRunner):
     def create(self, client, email, desired, state, compared, before):
         action = self.params['create_action']
         domains = account_domains(client) if action == 'ssoCreate' else None
-        status, reason, remedy = predict_create_from(email, action, state, domains)
+        predicted = predicted_pending(email, action, domains)
+        status = 'pending' if predicted else 'active'
         # the fields POST /users does not take follow in one PATCH, then the deactivation (if asked)
         follow = [change for change in plan_user(desired, _created_state(email, desired)) if change.action != 'activate']
         if status == 'pending':
@@ -441,12 +442,11 @@ class Runner(UserRunner):
             after['active'] = after['zoom_status'] == 'active'
         if state.status == 'stuck_invitation':
             self.warnings.append('%s had an expired invitation (Zoom code 1120); a new user is created.' % email)
-        predicted = pending_diagnosis(client, email, create_action=action, domains=domains) if status == 'pending' else None
-        if predicted and reason != 'awaiting_confirmation' and self.params['on_pending'] == 'fail':
+        if predicted and predicted.reason != 'awaiting_confirmation' and self.params['on_pending'] == 'fail':
             self.set_pending(predicted)
             self.result['zoom_status'] = state.zoom_status
             self.fail('Not creating %s: with create_action=%s the user would be pending (%s). %s'
-                      % (email, action, reason, remedy), predicted_zoom_status='pending')
+                      % (email, action, predicted.reason, predicted.remedy), predicted_zoom_status='pending')
         self.result.update(changed=True, actions=actions, zoom_status=after['zoom_status'])
         if self.module.check_mode:
             self.result['user'] = dict(self.predicted_user({}, follow), email=email, status=after['zoom_status'],

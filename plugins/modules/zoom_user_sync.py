@@ -756,7 +756,7 @@ class Runner:
         if plan.problems:
             plan.refusal = problems_refusal(plan.problems)
         elif plan.blocked_removals:
-            plan.refusal = managed_domain_refusal(plan.blocked_removals, plan.managed_domains)
+            plan.refusal = managed_domain_refusal(plan.blocked_removals, plan.blocked_domains)
         else:
             plan.refusal = removal_refusal(plan, params['max_removals'], params['max_removal_percent'])
         if plan.refusal is not None or not approved_digest or approved_digest == plan.digest:
