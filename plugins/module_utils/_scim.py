@@ -46,6 +46,7 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._errors impor
     is_missing,
 )
 from ansible_collections.zoomops.provisioning.plugins.module_utils._phone import (
+    inventory_needs,
     load_inventory,
     normalize_desired,
     plan_phone,
@@ -453,13 +454,11 @@ def phone_inventory_problems(client, desired, email=None):
     plans, numbers, site = desired.get('calling_plans'), desired.get('phone_numbers'), desired.get('site')
     if not (plans or numbers or site or ext):
         return []
-    inventory = load_inventory(client, calling_plans=bool(plans), numbers=[str(n).strip() for n in numbers or ()] or False,
-                               sites=bool(site), extensions=[int(ext)] if ext else None)
     wanted, problems = normalize_desired(site=site, extension_number=ext, calling_plans=plans or None,
                                          phone_numbers=numbers or None)
-    if not problems:
+    if not problems:  # (the module refused malformed values before: phone_problems)
         try:
-            plan_phone(wanted, None, inventory, user_email=email)
+            plan_phone(wanted, None, load_inventory(client, **inventory_needs(wanted, None)), user_email=email)
         except ZoomPlanError as exc:
             problems = exc.problems
     return [item.get('msg') if isinstance(item, dict) else str(item) for item in problems]

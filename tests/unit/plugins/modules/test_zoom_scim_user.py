@@ -459,3 +459,12 @@ def test_extension_auto_is_the_vocabulary_for_zoom_picks(run, sim):  # pylint: d
     with sim.world.lock:
         assert sim.world.phone_users[user.id].extension_number  # Zoom picked one
     assert [call[:2] for call in sim.writes()] == [('POST', '/scim2/Users')]
+
+
+def test_extension_is_checked_against_the_site_code_of_the_main_site(run_module, sim):  # pylint: disable=redefined-outer-name
+    world = copy.deepcopy(SCIM_WORLD)
+    world['phone']['sites'] = [{'name': 'Main Site', 'main': True, 'site_code': 7}]
+    coded = Sim(world, handle=sim.handle)
+    run = module_runner(run_module, zoom_scim_user.main, coded)  # pylint: disable=redefined-outer-name
+    refused_before_write(run, coded, {'email': 'coded.ext@example.com', 'extension_number': '1042'}, 'site code 7')
+    assert not run({'email': 'coded.ext@example.com', 'extension_number': '71042'}).get('failed')
