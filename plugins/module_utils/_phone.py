@@ -52,8 +52,10 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._phone_invent
     PhoneInventory,
     _as_int,
     find_numbers,
+    held_numbers,
     inventory_needs,
     load_inventory,
+    site_id_of,
 )
 from ansible_collections.zoomops.provisioning.plugins.module_utils._phone_plan import (  # noqa: F401
     EXTENSION_BY_ZOOM,
@@ -151,11 +153,11 @@ def _holds(phone, step):
     """Whether the phone user ``phone`` (as read) shows the effect of the phone-user step ``step``."""
     kind = step.kind
     if kind == 'set_site':
-        return (phone.get('site_id') or (phone.get('site') or {}).get('id')) == step.args['site_id']
+        return site_id_of(phone) == step.args['site_id']
     if kind == 'set_extension':
         return _as_int(phone.get('extension_number')) == step.args['extension_number']
     plans = set(_as_int(p.get('type')) for p in phone.get('calling_plans') or [])
-    numbers = set(n.get('number') for n in phone.get('phone_numbers') or [])
+    numbers = held_numbers(phone)
     if kind == 'switch_plan':
         return step.args['target_type'] in plans and step.args['source_type'] not in plans
     if kind == 'add_plan':
@@ -255,7 +257,7 @@ class _PhoneApplier:
         if _holds(phone, step):
             return True, step
         if step.kind == 'add_number':
-            have = set(n.get('number') for n in phone.get('phone_numbers') or [])
+            have = held_numbers(phone)
             step = PhoneStep('add_number', {'numbers': [n for n in step.args['numbers'] if n['number'] not in have]},
                              step.description)
         return False, step
@@ -331,5 +333,6 @@ def user_state_problems(status, email, reason=None, remedy=None):
     if status == 'inactive':
         return [problem('email', email, 'email: %s is deactivated in Zoom; activate it first (zoom_user active: true), then rerun.' % email)]
     # absent, or 'external' (code 1010), which Zoom may answer for any email outside the account (docs/ZOOM-API-FACTS.md §2.5)
-    return [problem('email', email, 'email: %s does not exist in this Zoom account; create it first (zoom_user state: present), '
-                    'then rerun.' % email)]
+    return [problem('email', email, 'email: %s does not exist in this Zoom account; create it first in a task before this one '
+                    '(zoomops.provisioning.zoom_user state: present), then run zoom_phone_user. In check mode the new user '
+                    'is planned.' % email)]

@@ -26,6 +26,16 @@ def _fold(text):
     return ' '.join(str(text).split()).casefold()
 
 
+def site_id_of(phone_user):
+    """The site id of a phone user as read (``site_id``, or ``site.id`` as the list answers give it)."""
+    return phone_user.get('site_id') or (phone_user.get('site') or {}).get('id')
+
+
+def held_numbers(phone_user):
+    """The numbers a phone user (as read) holds."""
+    return set(n.get('number') for n in (phone_user or {}).get('phone_numbers') or [])
+
+
 def _as_int(value):
     """An int from an int or a string of ASCII digits; None for anything else (never raises)."""
     if isinstance(value, bool):
@@ -276,7 +286,7 @@ def inventory_needs(desired, current):
     desired = desired or {}
     numbers = False
     if desired.get('phone_numbers'):
-        have = set(n.get('number') for n in (current or {}).get('phone_numbers') or [])
+        have = held_numbers(current)
         numbers = [n for n in desired['phone_numbers'] if n not in have] or False
     extensions = []
     ext = desired.get('extension_number')

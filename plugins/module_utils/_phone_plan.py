@@ -19,7 +19,7 @@ import copy
 
 from ansible_collections.zoomops.provisioning.plugins.module_utils._errors import ZoomPlanError
 from ansible_collections.zoomops.provisioning.plugins.module_utils._phone_input import EXTENSION_MIN_DIGITS, problem
-from ansible_collections.zoomops.provisioning.plugins.module_utils._phone_inventory import ASCII_DIGITS_RE, _as_int, _fold
+from ansible_collections.zoomops.provisioning.plugins.module_utils._phone_inventory import ASCII_DIGITS_RE, _as_int, _fold, site_id_of
 
 EXTENSION_BY_ZOOM = '(assigned by Zoom)'
 SITE_BY_ZOOM = '(default site, chosen by Zoom)'
@@ -168,7 +168,7 @@ def summarize_phone_user(phone_user, inventory=None):
         if not name:
             name = inventory.plan_name(plan.get('type')) if inventory is not None else str(plan.get('type'))
         names.append(name)
-    site_id = phone_user.get('site_id') or (phone_user.get('site') or {}).get('id')
+    site_id = site_id_of(phone_user)
     site = (phone_user.get('site') or {}).get('name')
     if not site:
         site = inventory.site_name(site_id) if inventory is not None and site_id else site_id
@@ -223,7 +223,7 @@ def phone_up_to_date(desired, current, inventory, user_email=None, user_id=None)
     desired = desired or {}
     if desired.get('site') is not None:
         site = inventory.resolve_site(desired['site'])
-        if site is None or site.get('id') != (current.get('site_id') or (current.get('site') or {}).get('id')):
+        if site is None or site.get('id') != site_id_of(current):
             return False
     ext = desired.get('extension_number')
     if isinstance(ext, int):
@@ -292,7 +292,7 @@ def _plan_in_full(desired, current, inventory, user_email, user_id, feature_enab
         current_plans = []
         current_numbers = []
     else:
-        current_site_id = current.get('site_id') or (current.get('site') or {}).get('id')
+        current_site_id = site_id_of(current)
         current_ext = _as_int(current.get('extension_number'))
         current_plans = [_as_int(p.get('type')) for p in current.get('calling_plans') or []]
         current_numbers = list(current.get('phone_numbers') or [])

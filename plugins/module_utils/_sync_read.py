@@ -17,7 +17,7 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._phone import
     read_phone_feature,
     read_phone_user,
 )
-from ansible_collections.zoomops.provisioning.plugins.module_utils._phone_inventory import PHONE_PAGE_SIZE, list_phone_users
+from ansible_collections.zoomops.provisioning.plugins.module_utils._phone_inventory import PHONE_PAGE_SIZE, held_numbers, list_phone_users
 from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_input import TEXT_FIELDS, email_key
 from ansible_collections.zoomops.provisioning.plugins.module_utils._users import (
     PROFILE_FIELDS,
@@ -246,7 +246,7 @@ def prefetch(client, executor, snap, desired, scope, unlisted='ignore', removal_
         if user.phone is None or user.phone_state != 'present':
             continue
         row = snap.phone_rows.get(user.key)
-        have = set(n.get('number') for n in (row or {}).get('phone_numbers') or [])
+        have = held_numbers(row)
         numbers.extend(number for number in user.phone.get('phone_numbers') or [] if number not in have)
         if _plan_needed(user.phone, row, snap.inventory):
             need_plans = True

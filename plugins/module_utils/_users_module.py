@@ -14,9 +14,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type  # pylint: disable=invalid-name
 
-from ansible_collections.zoomops.provisioning.plugins.module_utils._errors import CODE_MANAGED_DOMAIN
+from ansible_collections.zoomops.provisioning.plugins.module_utils._errors import CODE_MANAGED_DOMAIN, ZoomPlanError
 from ansible_collections.zoomops.provisioning.plugins.module_utils._compare import diff_dict
-from ansible_collections.zoomops.provisioning.plugins.module_utils._users import TRANSFER_FLAGS
+from ansible_collections.zoomops.provisioning.plugins.module_utils._users import (
+    TRANSFER_FLAGS,
+    lookup_user,
+    managed_domains,
+    plan_removal,
+)
 
 
 def person_argument_spec(removal_actions, **extra):
@@ -79,6 +84,19 @@ class UserRunner:
         if outcome.confirmed_after_uncertain:
             self.warnings.append('Zoom\'s answer to the create of %s was lost; a lookup confirmed the user exists, so the '
                                  'create was not sent again.' % email)
+
+    def checked_removal(self, client, state, before=None):
+        """``plan_removal`` of ``state`` with what it needs from the account (the managed domains for 1107, the
+        transfer target): refused with every problem before any write."""
+        params = self.params
+        removable = state.status in ('active', 'inactive')
+        managed = managed_domains(client) if removable and params['removal_action'] == 'disassociate' else None
+        target = lookup_user(client, params['transfer_to']) if removable and params.get('transfer_to') else None
+        try:
+            return plan_removal(state, params['removal_action'], params.get('transfer_to'), params.get('transfer'),
+                                params['allow_data_loss'], params['force'], managed=managed, transfer_state=target)
+        except ZoomPlanError as exc:
+            return self.fail_plan(exc, before)
 
     def fail_plan(self, exc, before=None):
         """A ``ZoomPlanError``: refused before (or instead of) the write, nothing changed."""

@@ -129,6 +129,7 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._phone import
     check_user_ref,
     load_inventory,
     read_phone_state,
+    read_phone_user,
     summarize_phone_user,
 )
 from ansible_collections.zoomops.provisioning.plugins.module_utils._users import (
@@ -178,10 +179,14 @@ def user_row(client, ref, inventory):
         row['pending_reason'], row['remedy'] = diagnose_pending(
             client, state.email, create_action=pending_create_action(state.user, 'ssoCreate'))
     if state.status in ('active', 'inactive') and state.id:
-        phone, feature = read_phone_state(client, state.id)
+        # an inactive user's phone is only reported, never planned: no feature read, no second look
+        if state.status == 'active':
+            phone, feature = read_phone_state(client, state.id)
+        else:
+            phone, feature = read_phone_user(client, state.id), False
         row['phone_user'] = phone
         row['phone'] = summarize_phone_user(phone, inventory)
-        if phone is None and state.status == 'active' and feature:
+        if phone is None and feature:
             row['phone']['zoom_phone'] = True
             row['phone_user_provisioning'] = True
     return row

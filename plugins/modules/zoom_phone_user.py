@@ -340,13 +340,9 @@ def _user_problems(client, state, email, check_mode, result):
         return []
     # 'external' (code 1010) is what Zoom may answer for any email outside the account (docs/ZOOM-API-FACTS.md §2.5):
     # for this module both mean "not a user of this account yet"
-    if state.status in ('absent', 'external'):
-        if check_mode:
-            result['predicted_user'] = True
-            return []
-        return [problem('email', email, 'email: %s does not exist in this Zoom account; create it first in a task before '
-                        'this one (zoomops.provisioning.zoom_user state: present), then run zoom_phone_user. In check mode '
-                        'the new user is planned.' % email)]
+    if state.status in ('absent', 'external') and check_mode:
+        result['predicted_user'] = True
+        return []
     reason = remedy = None
     if state.status == 'pending':
         reason, remedy = diagnose_pending(client, email,

@@ -379,7 +379,6 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._users import
     email_domain,
     email_problems,
     lookup_user,
-    managed_domains,
     name_problems,
     pending_create_action,
     pending_diagnosis,
@@ -794,18 +793,14 @@ class Runner(UserRunner):
 
     def plan_removal(self, lookup, rest):
         """The removal of an existing user, refused before any write with every problem (1107 predicted)."""
-        params = self.params
-        scim_delete = params['removal_action'] == 'scim_delete'
-        managed = managed_domains(self.client) if params['removal_action'] == 'disassociate' else None
-        target = lookup_user(self.client, params['transfer_to']) if params.get('transfer_to') and not scim_delete else None
+        before = self.state_view(lookup.status)
+        if self.params['removal_action'] != 'scim_delete':
+            return self.checked_removal(self.client, rest, before)
         try:
-            if scim_delete:
-                plan_removal(rest, 'delete', None, None, True, params['force'])  # owner/admin refusal
-                return [Change('remove', 'scim_delete', before=lookup.status, after='absent')]
-            return plan_removal(rest, params['removal_action'], params.get('transfer_to'), params.get('transfer'),
-                                params['allow_data_loss'], params['force'], managed=managed, transfer_state=target)
+            plan_removal(rest, 'delete', None, None, True, self.params['force'])  # owner/admin refusal
         except ZoomPlanError as exc:
-            return self.fail_plan(exc, self.state_view(lookup.status))
+            return self.fail_plan(exc, before)
+        return [Change('remove', 'scim_delete', before=lookup.status, after='absent')]
 
 
 def main():

@@ -294,11 +294,9 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._users import
     create_user,
     email_problems,
     lookup_user,
-    managed_domains,
     normalize_language,
     pending_create_action,
     pending_diagnosis,
-    plan_removal,
     plan_user,
     predicted_pending,
     profile_problems,
@@ -487,14 +485,7 @@ class Runner(UserRunner):
             self.result['remedy'] = stuck_remedy(email)
             self.warnings.append('%s only has a dead (expired) invitation: there is nothing to remove. Zoom keeps the record, '
                                  'so the SCIM API still answers 400 for this email. %s' % (email, stuck_remedy(email)))
-        removable = state.status in ('active', 'inactive')
-        managed = managed_domains(client) if removable and params['removal_action'] == 'disassociate' else None
-        target = lookup_user(client, params['transfer_to']) if removable and params.get('transfer_to') else None
-        try:
-            changes = plan_removal(state, params['removal_action'], params.get('transfer_to'), params.get('transfer'),
-                                   params['allow_data_loss'], params['force'], managed=managed, transfer_state=target)
-        except ZoomPlanError as exc:
-            self.fail_plan(exc)
+        changes = self.checked_removal(client, state)
         if not changes:
             return self.finish(before, before)
         self.result.update(changed=True, actions=[change.label for change in changes], zoom_status='absent', user={})

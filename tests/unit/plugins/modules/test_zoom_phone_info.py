@@ -129,3 +129,15 @@ def test_simulator_users_and_numbers(run_module, monkeypatch, vanishes, duplicat
         numbers = [n['number'] for n in result['numbers']]
         assert len(numbers) == len(set(numbers)) == 14
         assert sim.writes_since(start) == []
+
+
+def test_an_inactive_user_is_read_without_the_feature_probe(run_module):
+    with zoomsim_testing.running_simulator('cases') as sim:
+        start = sim.mark()
+        result = run_module(zoom_phone_info.main, {'gather': ['users'], 'users': ['ivan.inactive@example.com']},
+                            env=sim.env())
+        assert not result.get('failed'), result.get('msg')
+        assert result['users'][0]['zoom_status'] == 'inactive' and result['users'][0]['phone_user'] is None
+        paths = [entry['path'] for entry in sim.log(since=start)]
+        assert not any(path.endswith('/settings') for path in paths), paths
+        assert len([path for path in paths if path.startswith('/v2/phone/users/')]) == 1, paths
