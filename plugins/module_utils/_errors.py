@@ -66,6 +66,10 @@ _NOTHING_DONE = 'Zoom did not create or change anything for this call.'
 _BASIC_SEAT_HINT = ('The account has reached its maximum number of Basic users. %s Free a Basic seat (remove or deactivate '
                     'Basic users who no longer need Zoom) or ask Zoom to raise the limit, then rerun.' % _NOTHING_DONE)
 
+# {scopes}: filled in by hint_for, whatever code (or none) Zoom gave with its missing-scope text
+_SCOPE_HINT = ('Add the scopes {scopes} to the Server-to-Server OAuth app in the Zoom App Marketplace (Scopes), activate the '
+               'app again, then rerun.')
+
 ZoomCode = collections.namedtuple('ZoomCode', ['code', 'kind', 'meaning', 'hint', 'facts', 'methods', 'marker'])
 ZoomCode.__doc__ = """One row of ZOOM_CODES: Zoom's ``code``, our ``kind`` label, what it means, what to do
 (``hint``; ``{scopes}`` is filled in by ``hint_for``), the facts section, the HTTP ``methods`` the row is for
@@ -122,12 +126,8 @@ ZOOM_CODES = tuple(ZoomCode(*(row + (None,) * (7 - len(row)))) for row in (
     (CODE_ROUTE_NOT_FOUND, 'unknown_endpoint', 'Zoom does not know this endpoint',
      'Zoom does not know this endpoint: check api_url (it must be the API host, for example https://api.zoom.us, without /v2).',
      '2.1', None),
-    (CODE_MISSING_SCOPE, 'missing_scope', 'the access token lacks a scope',
-     'Add the scopes {scopes} to the Server-to-Server OAuth app in the Zoom App Marketplace (Scopes), activate the app again, '
-     'then rerun.', '1.4', None),
-    (CODE_MISSING_SCOPE_DOC, 'missing_scope', 'the access token lacks a scope',
-     'Add the scopes {scopes} to the Server-to-Server OAuth app in the Zoom App Marketplace (Scopes), activate the app again, '
-     'then rerun.', '1.4', None),
+    (CODE_MISSING_SCOPE, 'missing_scope', 'the access token lacks a scope', _SCOPE_HINT, '1.4', None),
+    (CODE_MISSING_SCOPE_DOC, 'missing_scope', 'the access token lacks a scope', _SCOPE_HINT, '1.4', None),
 ))
 
 # Answers without a (distinctive) code, recognised by status and Zoom's text (docs/ZOOM-API-FACTS.md §2.1, §6.3).
@@ -226,8 +226,7 @@ def hint_for(status, code, message, method=None):
     row = zoom_code(code, method, message)
     if kind == 'missing_scope':
         scopes = missing_scopes(message)
-        hint = (row if row is not None and row.kind == 'missing_scope' else zoom_code(CODE_MISSING_SCOPE)).hint
-        return hint.format(scopes=', '.join(scopes) if scopes else 'named in Zoom\'s message')
+        return _SCOPE_HINT.format(scopes=', '.join(scopes) if scopes else 'named in Zoom\'s message')
     if row is not None and row.kind == kind:
         return row.hint
     if kind == 'no_licence':

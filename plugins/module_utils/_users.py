@@ -79,6 +79,7 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._users_pendin
     account_domains,
     diagnose_pending,
     managed_domains,
+    pending_after_create,
     pending_create_action,
     pending_diagnosis,
     predict_create_from,

@@ -183,3 +183,11 @@ def predicted_pending(email, create_action, domains):
     """Pure: the ``PendingDiagnosis`` of creating ``email`` when the create would leave it pending, else None."""
     status, _reason, _remedy = predict_create_from(email, create_action, domains)
     return pending_diagnosis(None, email, create_action=create_action, domains=domains) if status == 'pending' else None
+
+
+def pending_after_create(client, email, create_action, user, pre_state=None, domains=None):
+    """The ``PendingDiagnosis`` of a user a create left pending (``user``: its REST record, for an email invitation);
+    the ``domains`` read before an ssoCreate are reused, not read again."""
+    known = {'domains': domains} if create_action == 'ssoCreate' else {}
+    return pending_diagnosis(client, email, create_action=pending_create_action(user, create_action), pre_state=pre_state,
+                             **known)

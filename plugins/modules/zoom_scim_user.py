@@ -380,6 +380,7 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._users import
     email_problems,
     lookup_user,
     name_problems,
+    pending_after_create,
     pending_create_action,
     pending_diagnosis,
     plan_removal,
@@ -742,9 +743,8 @@ class Runner(UserRunner):
         self.set_pending(None)
         if final.status == 'pending':
             rest_user = final.rest.user if final.rest is not None else None
-            known = {'domains': domains} if action == 'ssoCreate' else {}
-            diagnosis = pending_diagnosis(self.client, email, create_action=pending_create_action(rest_user, action),
-                                          pre_state=None if withdraw else lookup.rest, **known)
+            diagnosis = pending_after_create(self.client, email, action, rest_user,
+                                             pre_state=None if withdraw else lookup.rest, domains=domains)
             self.set_pending(diagnosis)
             if diagnosis.reason != 'awaiting_confirmation':
                 text = '%s was created through the REST API but Zoom left it pending (%s). %s' % (

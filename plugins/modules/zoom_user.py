@@ -295,6 +295,7 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._users import
     email_problems,
     lookup_user,
     normalize_language,
+    pending_after_create,
     pending_create_action,
     pending_diagnosis,
     plan_user,
@@ -430,7 +431,8 @@ class Runner(UserRunner):
         predicted = predicted_pending(email, action, domains)
         status = 'pending' if predicted else 'active'
         # the fields POST /users does not take follow in one PATCH, then the deactivation (if asked)
-        follow = [change for change in plan_user(desired, _created_state(email, desired)) if change.action != 'activate']
+        created = _created_state(email, desired)
+        follow = [change for change in plan_user(desired, created) if change.action != 'activate']
         if status == 'pending':
             follow = []
         actions = ['create'] + [change.label for change in follow]
@@ -447,8 +449,7 @@ class Runner(UserRunner):
                       % (email, action, predicted.reason, predicted.remedy), predicted_zoom_status='pending')
         self.result.update(changed=True, actions=actions, zoom_status=after['zoom_status'])
         if self.module.check_mode:
-            self.result['user'] = dict(self.predicted_user({}, follow), email=email, status=after['zoom_status'],
-                                       **_create_fields(desired))
+            self.result['user'] = dict(self.predicted_user(created.user, follow), status=after['zoom_status'])
             if predicted:
                 self.pending_outcome(email, predicted, before, after, created=False)
             return self.finish(before, after)
@@ -471,9 +472,7 @@ class Runner(UserRunner):
         real_after = dict(user_view(final.user, compared), zoom_status=final.zoom_status)
         self.set_pending(None)
         if final.status == 'pending':
-            known = {'domains': domains} if action == 'ssoCreate' else {}
-            diagnosis = pending_diagnosis(client, email, create_action=pending_create_action(final.user, action),
-                                          pre_state=state, **known)
+            diagnosis = pending_after_create(client, email, action, final.user, pre_state=state, domains=domains)
             self.pending_outcome(email, diagnosis, before, real_after, created=outcome.created)
         return self.finish(before, real_after)
 
@@ -509,12 +508,6 @@ def _created_state(email, desired, created=None):
     status = created.status if created is not None else 'active'
     user = dict(create_body(email, desired, 'ssoCreate')['user_info'], status=status)
     return UserState(email, status, id=created.id if created is not None else None, user=user)
-
-
-def _create_fields(desired):
-    fields = dict((name, desired[name]) for name in ('first_name', 'last_name', 'display_name') if desired.get(name))
-    fields['type'] = 2 if desired.get('type') == 'licensed' else 1
-    return fields
 
 
 def main():
