@@ -128,7 +128,10 @@ class SyncPlan:
         self.in_scope_count = in_scope_count
         self.unmanaged = unmanaged
         self.blocked_removals = list(blocked_removals)
-        self.digest = plan_digest([entry.to_dict() for entry in self.entries if entry.action != 'unchanged'], self.options)
+        # the entries that change something, as the digest and the plan file list them (entries are final once planned)
+        self.users = [entry.to_dict() for entry in self.entries if entry.action != 'unchanged']
+        self.digest = plan_digest(self.users, self.options)
+        self._predicted = None
         self.refusal = None          # set by the guards: {rule, message, remedy, numbers, ...}
         self.already_applied = None  # set by the module: {approved_digest, message} when the approved plan is done
         self.unlisted_ignored = []   # users of the scope left alone by unlisted: ignore (not covered by the digest)
@@ -158,9 +161,16 @@ class SyncPlan:
         return totals
 
     @property
+    def predicted(self):
+        """``predicted_buckets`` of this plan, computed once (the plan file's totals and check mode's result)."""
+        if self._predicted is None:
+            self._predicted = predicted_buckets(self)
+        return self._predicted
+
+    @property
     def outcome_totals(self):
         """Users per predicted outcome (creates Zoom will leave pending count as pending)."""
-        return dict((name, len(items)) for name, items in predicted_buckets(self).items())
+        return dict((name, len(items)) for name, items in self.predicted.items())
 
     @property
     def changed(self):

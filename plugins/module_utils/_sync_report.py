@@ -47,7 +47,7 @@ def plan_document(plan, generated_at=None, unchanged=True):
         'in_scope': plan.in_scope_count,
         'unmanaged': plan.unmanaged,
         'removals': [entry.email for entry in plan.removals],
-        'users': [entry.to_dict() for entry in plan.entries if entry.action != 'unchanged'],
+        'users': list(plan.users),
         'problems': list(plan.problems),
         'refusal': plan.refusal,
     }

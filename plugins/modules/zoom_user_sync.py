@@ -524,7 +524,6 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_input i
 from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_plan import (  # noqa: E402
     OUTCOMES,
     build_plan,
-    predicted_buckets,
 )
 from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_read import prefetch, read_account  # noqa: E402
 from ansible_collections.zoomops.provisioning.plugins.module_utils._sync_report import (  # noqa: E402
@@ -735,9 +734,9 @@ class Runner:
             self.refuse(plan)
         if plan.already_applied:
             self.result.update(already_applied=plan.already_applied, msg=plan.already_applied['message'])
-            self.finish(predicted_buckets(plan), False, [])
+            self.finish(plan.predicted, False, [])
         if self.module.check_mode:
-            self.finish(predicted_buckets(plan), plan.changed, [])
+            self.finish(plan.predicted, plan.changed, [])
         self.progress.start('apply', users=len(plan.entries))
         buckets, warnings = apply_plan(self.client, plan, snap, concurrency=concurrency,
                                        wait_budget=params['phone_wait_timeout'], progress=self.progress)
