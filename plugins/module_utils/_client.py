@@ -330,10 +330,8 @@ class ZoomClient:
         return exc
 
     def _reason(self, exc):
-        text = str(exc) or type(exc).__name__
-        if len(text) > 400:
-            text = text[:400] + '...'
-        return self._scrub(text)
+        text = self._scrub(str(exc) or type(exc).__name__)  # before the cut: a secret across it goes whole
+        return text[:400] + '...' if len(text) > 400 else text
 
     def _backoff(self, attempt):
         ceiling = min(self.backoff_cap, self.backoff_base * (2 ** attempt))
@@ -412,7 +410,7 @@ class ZoomClient:
         raise ZoomAuthError(
             'The token request to oauth_url=%s answered HTTP %s with %s instead of a JSON access token: oauth_url looks wrong. '
             'It should be Zoom\'s token endpoint, %s (or set ZOOM_OAUTH_URL).'
-            % (self.oauth_url, status, describe_body(resp), DEFAULT_OAUTH_URL),
+            % (self.oauth_url, status, describe_body(resp, self._scrub), DEFAULT_OAUTH_URL),
             status=status, method='POST', path=path)
 
     def _store_token(self, data):
@@ -505,7 +503,7 @@ class ZoomClient:
             status = resp.status_code
 
             if 200 <= status < 300:
-                return ZoomResponse(status, success_data(resp, method, log_path, self.api_url), resp.headers)
+                return ZoomResponse(status, success_data(resp, method, log_path, self.api_url, self._scrub), resp.headers)
             if 300 <= status < 400:
                 location = self._scrub(resp.headers.get('Location', '(no Location)'))
                 raise ZoomAPIError(

@@ -46,18 +46,23 @@ def json_or_none(resp):
     return None if data is _NOT_JSON else data
 
 
-def describe_body(resp):
+def _scrubbed_prefix(text, limit, scrub_text):
+    """The first ``limit`` characters of ``text`` with secrets masked first: a secret across the cut goes whole."""
+    return (scrub_text(text) if scrub_text else text)[:limit]
+
+
+def describe_body(resp, scrub_text=None):
     """A short description of a body that is not what was expected: type, size and its title or first words."""
     ctype = resp.headers.get('Content-Type') or 'no content type'
     ctype = ctype.split(';', 1)[0].strip()
     content = resp.content or b''
-    text = content[:200].decode('utf-8', 'replace')
+    text = _scrubbed_prefix(content[:4096].decode('utf-8', 'replace'), 200, scrub_text)
     title = re.search(r'<title[^>]*>(.*?)</title>', text, re.I | re.S)
     snippet = title.group(1).strip() if title else ' '.join(text.split())[:80]
     return 'a %s body of %d bytes (%s)' % (ctype, len(content), snippet) if snippet else 'a %s body of %d bytes' % (ctype, len(content))
 
 
-def success_data(resp, method, path, api_url):
+def success_data(resp, method, path, api_url, scrub_text=None):
     """The parsed JSON of a 2xx answer (None for an empty body); a non-JSON body means api_url is wrong."""
     data = _parsed_body(resp)
     if data is not _NOT_JSON:
@@ -65,7 +70,8 @@ def success_data(resp, method, path, api_url):
     raise ZoomAPIError(
         resp.status_code, None, 'answer is not JSON', method=method, path=path,
         msg='%s %s answered HTTP %s with %s instead of JSON: api_url=%s looks wrong. Set api_url (or ZOOM_API_URL) to the Zoom '
-            'API host, for example %s (without /v2).' % (method, path, resp.status_code, describe_body(resp), api_url, DEFAULT_API_URL))
+            'API host, for example %s (without /v2).' % (method, path, resp.status_code, describe_body(resp, scrub_text), api_url,
+                                                       DEFAULT_API_URL))
 
 
 def api_error(resp, method, path, api_url, scrub_text):
@@ -81,22 +87,22 @@ def api_error(resp, method, path, api_url, scrub_text):
             code = data.get('code')
             message = data.get('message')
         if message is None and code is None:
-            message = json_dumps(data)[:300]
+            message = _scrubbed_prefix(json_dumps(data), 300, scrub_text)
         errors = data.get('errors') if isinstance(data.get('errors'), list) else None
         return ZoomAPIError(status, code, scrub_text(message), errors=scrub_text(errors), method=method, path=path)
     if data is not None:
-        return ZoomAPIError(status, None, scrub_text(json_dumps(data)[:300]), method=method, path=path)
+        return ZoomAPIError(status, None, _scrubbed_prefix(json_dumps(data), 300, scrub_text), method=method, path=path)
     if not (resp.content or b'').strip():
         return ZoomAPIError(status, None, None, method=method, path=path)
     if status >= 500:
         return ZoomAPIError(
             status, None, 'non-JSON answer', method=method, path=path,
             msg='%s %s failed with HTTP %s and %s instead of a Zoom error: Zoom or a proxy on the way had a problem. Retry later.'
-                % (method, path, status, describe_body(resp)))
+                % (method, path, status, describe_body(resp, scrub_text)))
     return ZoomAPIError(
         status, None, 'non-JSON answer', method=method, path=path,
         msg='%s %s failed with HTTP %s and %s instead of a Zoom JSON error: api_url=%s looks wrong. Set api_url (or ZOOM_API_URL) '
-            'to the Zoom API host, for example %s (without /v2).' % (method, path, status, describe_body(resp), api_url, DEFAULT_API_URL))
+            'to the Zoom API host, for example %s (without /v2).' % (method, path, status, describe_body(resp, scrub_text), api_url, DEFAULT_API_URL))
 
 
 def connection_error(exc, option, value, method, path, attempts, outcome, reason):

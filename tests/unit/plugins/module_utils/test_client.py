@@ -739,6 +739,26 @@ def test_echoed_authorization_header_never_leaks(zoom_stub, make_client, where):
     assert '********' in str(exc) or '********' in json_dumps(exc.to_dict())
 
 
+@pytest.mark.parametrize('where', ['json without code', 'non-json 5xx', 'token html'])
+def test_a_secret_cut_by_a_length_limit_is_masked_whole(zoom_stub, make_client, where):
+    """Answers are shortened for messages; a secret on the cut must be masked before it, not leave a prefix behind."""
+    zoom_stub.client_secret = ECHO_SECRET
+    form = _credential_forms(zoom_stub)[1]  # the standard base64 of client_id:client_secret
+    if where == 'json without code':  # the message is the JSON text cut at 300 characters
+        pad = 300 - len(json_dumps({'echo': ''})) + 2 - 12
+        zoom_stub.reply('GET', '/v2/users', status=400, json={'echo': 'x' * pad + form})
+    elif where == 'non-json 5xx':  # the message quotes the first 80 characters of the body
+        zoom_stub.reply('GET', '/v2/users', status=502, body='x' * 68 + form, content_type='text/plain', times=None)
+    else:
+        zoom_stub.handle('POST', '/oauth/token', lambda request: zoom_stub.Response(
+            404, body='x' * 68 + form, content_type='text/plain'), times=1)
+    client = make_client()
+    with pytest.raises(ZoomError) as info:
+        client.request('GET', '/v2/users')
+    text = json_dumps(info.value.to_dict()) + str(info.value)
+    assert 'xxxx' in text and form[:12] not in text, text
+
+
 def test_secret_forms_cover_every_encoding():
     raw = b'id-1:' + ECHO_SECRET.encode()
     forms = secret_forms('id-1', ECHO_SECRET)
