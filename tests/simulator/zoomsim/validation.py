@@ -167,6 +167,7 @@ FIXES = {"rename_status": _fix_rename_status, "copy_status": _fix_copy_status,
 
 
 # ---- loading ---------------------------------------------------------------------------------------
+_SCOPES = {}  # spec name -> {operationId: (accepted scopes, granular scopes)}
 _LOCK = threading.Lock()
 _RAW = {}  # spec name -> patched dict
 _INDEX = {}  # spec name -> {operationId: (path, method)}
@@ -196,7 +197,9 @@ def read_raw_spec(name):
 
 
 def _load(name):
+    """The patched, security-free spec; its scope table is taken first, from the same parse (called under _LOCK)."""
     spec = read_raw_spec(name)
+    _SCOPES.setdefault(name, _scope_table(spec))
     spec.pop("security", None)
     for item in spec["paths"].values():
         for method in METHODS:
@@ -396,8 +399,7 @@ def preload(routes=(), strict=False):
     zoomsim.testing.preload(), so every fork inherits the loaded specs instead of loading them again.
     """
     for name in SPEC_FILES:
-        operation_index(name)
-        operation_scopes(name, "")
+        operation_index(name)  # the spec, and its scope table with it
     for item in routes:
         if item.spec:
             _operation_for(item.spec, item.operation, strict)
@@ -512,7 +514,6 @@ def apply_page_size_rule(route, req, behaviour):
 
 
 # ---- scopes ------------------------------------------------------------------------------------
-_SCOPES = {}  # spec name -> {operationId: (accepted scopes, granular scopes)}
 _GRANULAR = re.compile(r"\*\*\[Granular Scopes\]\([^)]*\):\*\*\s*((?:`[^`]+`\s*,?\s*)+)")
 
 
@@ -522,23 +523,25 @@ def operation_scopes(name, operation_id):
     `accepted`: every scope the spec's `security` lists (classic and granular; any one is enough);
     `granular`: the ones its description lists as granular scopes. ((), ()) when the spec has none.
     """
+    raw_spec(name)  # loads the spec once, and its scope table with it
     with _LOCK:
-        table = _SCOPES.get(name)
-    if table is None:
-        spec = read_raw_spec(name)
-        table = {}
-        for item in spec["paths"].values():
-            for method in METHODS:
-                op = item.get(method)
-                if not op or "operationId" not in op:
-                    continue
-                accepted = [scope for entry in op.get("security") or [] for scopes in entry.values() for scope in scopes]
-                found = _GRANULAR.search(op.get("description") or "")
-                granular = re.findall(r"`([^`]+)`", found.group(1)) if found else []
-                table[op["operationId"]] = (tuple(accepted), tuple(granular))
-        with _LOCK:
-            _SCOPES[name] = table
+        table = _SCOPES[name]
     return table.get(operation_id, ((), ()))
+
+
+def _scope_table(spec):
+    """{operationId: (accepted scopes, granular scopes)} of a spec as Zoom published it (with its `security`)."""
+    table = {}
+    for item in spec["paths"].values():
+        for method in METHODS:
+            op = item.get(method)
+            if not op or "operationId" not in op:
+                continue
+            accepted = [scope for entry in op.get("security") or [] for scopes in entry.values() for scope in scopes]
+            found = _GRANULAR.search(op.get("description") or "")
+            granular = re.findall(r"`([^`]+)`", found.group(1)) if found else []
+            table[op["operationId"]] = (tuple(accepted), tuple(granular))
+    return table
 
 
 def _zoom_errors(fields):

@@ -96,35 +96,30 @@ class CorpusSim:
             self.load(corpus_world(account_id=PLAIN_ACCOUNT))
 
     def reset(self):
-        self.handle.control('POST', '/_sim/reset')
+        self.handle.reset()
         self.seq = self.mark()
 
     def set_faults(self, script):
-        return self.handle.control('PUT', '/_sim/faults', json={'script': list(script)})
+        return self.handle.set_faults({'script': list(script)})
 
-    # ---- observing -----------------------------------------------------------------------------
+    # ---- observing (SimHandle's control-API calls: plain HTTP, so fork-safe too) -----------------
     def mark(self):
-        self.seq = self.handle.control('POST', '/_sim/log/mark')['seq']
+        self.seq = self.handle.mark()
         return self.seq
 
     def log(self, since=None, writes_only=False):
-        params = {'since': self.seq if since is None else since}
-        if writes_only:
-            params['writes'] = 1
-        return self.handle.control('GET', '/_sim/log', params=params)['entries']
+        return self.handle.log(since=self.seq if since is None else since, writes_only=writes_only)
 
     def writes(self, since=None):
         """Write calls (``write`` true in the request log) since the last mark."""
         return self.log(since=since, writes_only=True)
 
     def state(self):
-        return self.handle.control('GET', '/_sim/state')
+        return self.handle.state()
 
     def user(self, email):
         """The user ``email`` in the live state (world-file form), or None; fails on duplicates."""
-        found = [user for user in self.state()['users'] if user['email'].lower() == email.lower()]
-        assert len(found) <= 1, 'duplicate users for %s: %r' % (email, found)
-        return found[0] if found else None
+        return user_of(self.state(), email)
 
     # ---- pointing a module at it ---------------------------------------------------------------
     def env(self, **override):
@@ -134,6 +129,13 @@ class CorpusSim:
                'ZOOM_CLIENT_ID': cred['client_id'], 'ZOOM_CLIENT_SECRET': cred['client_secret']}
         env.update(override)
         return dict((key, value) for key, value in env.items() if value is not None)
+
+
+def user_of(state, email):
+    """The user ``email`` in ``state`` (GET /_sim/state), or None; fails on duplicates."""
+    found = [user for user in state['users'] if user['email'].lower() == email.lower()]
+    assert len(found) <= 1, 'duplicate users for %s: %r' % (email, found)
+    return found[0] if found else None
 
 
 def shared_sim():

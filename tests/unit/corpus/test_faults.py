@@ -24,7 +24,7 @@ import re
 import pytest
 
 from ansible_collections.zoomops.provisioning.tests.unit.corpus.conftest import (  # pylint: disable=import-error
-    corpus_world, has_traceback, result_text)
+    corpus_world, has_traceback, result_text, user_of)
 
 FAULTS = ('http_429', 'http_500', 'http_502', 'http_503', 'drop', 'lost_response', 'revoke_tokens')
 
@@ -32,12 +32,6 @@ PLAN_200 = 'US/CA Unlimited Calling Plan'
 
 
 pytestmark = pytest.mark.usefixtures('fast_retries')
-
-
-def user_of(state, email):
-    found = [user for user in state['users'] if user['email'].lower() == email.lower()]
-    assert len(found) <= 1, 'duplicate users for %s' % email
-    return found[0] if found else None
 
 
 def expect_user(email, **fields):
