@@ -16,7 +16,7 @@ import re
 
 from json import dumps as json_dumps, loads as json_loads
 
-from ansible_collections.zoomops.provisioning.plugins.module_utils._client_options import DEFAULT_API_URL, DEFAULT_OAUTH_URL
+from ansible_collections.zoomops.provisioning.plugins.module_utils._client_options import DEFAULT_API_URL, URL_OPTIONS
 from ansible_collections.zoomops.provisioning.plugins.module_utils._client_policy import unreachable_reason
 from ansible_collections.zoomops.provisioning.plugins.module_utils._errors import ZoomAPIError, ZoomConnectionError
 
@@ -108,8 +108,7 @@ def api_error(resp, method, path, api_url, scrub_text):
 def connection_error(exc, option, value, method, path, attempts, outcome, reason):
     """The ZoomConnectionError of a failed connection to ``option`` (api_url or oauth_url) ``value``; ``reason``: the
     scrubbed text of ``exc``."""
-    default = DEFAULT_API_URL if option == 'api_url' else DEFAULT_OAUTH_URL
-    env = 'ZOOM_API_URL' if option == 'api_url' else 'ZOOM_OAUTH_URL'
+    default, env = URL_OPTIONS[option]
     if outcome == 'tls':
         return ZoomConnectionError(
             'TLS error talking to %s=%s (%s %s): %s. Fix the certificate trust of the controller, or for a test endpoint '

@@ -32,6 +32,11 @@ CREDENTIAL_ENV = (
     ('client_secret', 'ZOOM_CLIENT_SECRET'),
 )
 
+# the base URL options: (default, environment variable)
+URL_OPTIONS = {'api_url': (DEFAULT_API_URL, 'ZOOM_API_URL'), 'oauth_url': (DEFAULT_OAUTH_URL, 'ZOOM_OAUTH_URL')}
+# the environment variable of every connection option (module fallbacks, messages)
+OPTION_ENV = dict(CREDENTIAL_ENV + tuple((name, env) for name, (_default, env) in sorted(URL_OPTIONS.items())))
+
 REDACTED = '********'
 
 
@@ -55,7 +60,7 @@ def validate_base_url(option, value, default):
     """Return ``value`` without trailing slashes (``default`` for None), or raise ZoomConfigError."""
     if value is None:
         return default
-    env = 'ZOOM_API_URL' if option == 'api_url' else 'ZOOM_OAUTH_URL'
+    env = OPTION_ENV[option]
     text = str(value).strip()
     if not text:
         raise ZoomConfigError(

@@ -32,6 +32,7 @@ from ansible_collections.zoomops.provisioning.plugins.module_utils._client_optio
     DEFAULT_API_URL,
     DEFAULT_OAUTH_URL,
     DEFAULT_TIMEOUT,
+    OPTION_ENV,
     missing_credentials_message,
     secret_forms,
     validate_base_url,
@@ -50,22 +51,16 @@ except ImportError:
 
 
 # The environment variable of each common option (also documented in the doc fragment).
-ZOOM_ENV_VARS = {
-    'account_id': 'ZOOM_ACCOUNT_ID',
-    'client_id': 'ZOOM_CLIENT_ID',
-    'client_secret': 'ZOOM_CLIENT_SECRET',
-    'api_url': 'ZOOM_API_URL',
-    'oauth_url': 'ZOOM_OAUTH_URL',
-}
+ZOOM_ENV_VARS = OPTION_ENV
 
 # AnsibleModule applies fallbacks before defaults, so an environment variable
 # wins over the default when the option is not given (tests check this).
 ZOOM_COMMON_ARGSPEC = dict(
-    account_id=dict(type='str', fallback=(env_fallback, ['ZOOM_ACCOUNT_ID'])),
-    client_id=dict(type='str', fallback=(env_fallback, ['ZOOM_CLIENT_ID'])),
-    client_secret=dict(type='str', no_log=True, fallback=(env_fallback, ['ZOOM_CLIENT_SECRET'])),
-    api_url=dict(type='str', default=DEFAULT_API_URL, fallback=(env_fallback, ['ZOOM_API_URL'])),
-    oauth_url=dict(type='str', default=DEFAULT_OAUTH_URL, fallback=(env_fallback, ['ZOOM_OAUTH_URL'])),
+    account_id=dict(type='str', fallback=(env_fallback, [OPTION_ENV['account_id']])),
+    client_id=dict(type='str', fallback=(env_fallback, [OPTION_ENV['client_id']])),
+    client_secret=dict(type='str', no_log=True, fallback=(env_fallback, [OPTION_ENV['client_secret']])),
+    api_url=dict(type='str', default=DEFAULT_API_URL, fallback=(env_fallback, [OPTION_ENV['api_url']])),
+    oauth_url=dict(type='str', default=DEFAULT_OAUTH_URL, fallback=(env_fallback, [OPTION_ENV['oauth_url']])),
     timeout=dict(type='int', default=DEFAULT_TIMEOUT),
     validate_certs=dict(type='bool', default=True),
 )
