@@ -67,11 +67,11 @@ def success_data(resp, method, path, api_url, scrub_text=None):
     data = _parsed_body(resp)
     if data is not _NOT_JSON:
         return data
+    body = describe_body(resp, scrub_text)
     raise ZoomAPIError(
         resp.status_code, None, 'answer is not JSON', method=method, path=path,
         msg='%s %s answered HTTP %s with %s instead of JSON: api_url=%s looks wrong. Set api_url (or ZOOM_API_URL) to the Zoom '
-            'API host, for example %s (without /v2).' % (method, path, resp.status_code, describe_body(resp, scrub_text), api_url,
-                                                       DEFAULT_API_URL))
+            'API host, for example %s (without /v2).' % (method, path, resp.status_code, body, api_url, DEFAULT_API_URL))
 
 
 def api_error(resp, method, path, api_url, scrub_text):
